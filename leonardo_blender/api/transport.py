@@ -1,0 +1,311 @@
+"""HTTP to the Leonardo API: authentication, timeouts, retries and error mapping.
+
+Rules this module enforces:
+
+* The API key is attached only to requests whose origin is the API's own origin; upload and
+  download hosts get no ``Authorization`` header (see ``files.py``, which uses a separate session).
+* Every request has a (connect, read) timeout.
+* Idempotent calls (GET, DELETE, the pricing calculator) retry with exponential backoff and jitter
+  on connection errors, timeouts, 429 and 5xx, honouring ``Retry-After``.
+* A paid create is re-sent only when the service provably did not act on it: a 429, or a
+  connection that was never established. A read timeout, a broken connection or a 5xx after the
+  request was sent raise an error with ``outcome_unknown=True`` instead; the job layer reconciles.
+* Nothing here logs the key, and every message that leaves this module is passed through
+  ``redact``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ..core.backoff import HTTP_RETRY, Backoff, parse_retry_after
+from . import errors
+from .errors import redact
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://cloud.leonardo.ai/api/rest/v1"
+USER_AGENT = "leonardo-blender/0.1"
+
+
+class Retry(enum.Enum):
+    """How a request may be retried."""
+
+    IDEMPOTENT = "idempotent"  # GET, DELETE, pure calculations: always safe to re-send
+    CREATE = "create"  # creates something free (an upload slot): a duplicate is harmless
+    PAID = "paid"  # spends credits: re-send only when the service provably did not act
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 60.0
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+class _BearerForOrigin(requests.auth.AuthBase):
+    """Adds ``Authorization: Bearer`` only when the request goes to the API's origin."""
+
+    def __init__(self, api_key: str, origin: tuple[str, str]) -> None:
+        self._api_key = api_key
+        self._origin = origin
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        parts = urlsplit(request.url or "")
+        if (parts.scheme, parts.netloc) == self._origin:
+            request.headers["Authorization"] = f"Bearer {self._api_key}"
+        else:
+            request.headers.pop("Authorization", None)
+        return request
+
+    def __repr__(self) -> str:
+        return "<BearerForOrigin ***>"
+
+
+def origin_of(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc)
+
+
+class Transport:
+    """One authenticated session to the API, used from one thread at a time."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeouts: Timeouts | None = None,
+        max_retries: int = 4,
+        backoff: Backoff = HTTP_RETRY,
+        max_retry_after: float = 60.0,
+        cancel: threading.Event | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise errors.AuthenticationError("No Leonardo API key is set")
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key.strip()
+        self.timeouts = timeouts or Timeouts()
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.cancel = cancel or threading.Event()
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        self.session = requests.Session()
+        # No urllib3-level retries: every retry decision is made here, knowing what is paid.
+        self.session.mount("http://", HTTPAdapter(max_retries=0))
+        self.session.mount("https://", HTTPAdapter(max_retries=0))
+        self.session.auth = _BearerForOrigin(self._api_key, origin_of(self.base_url))
+        self.session.headers.update(
+            {"accept": "application/json", "content-type": "application/json", "User-Agent": USER_AGENT}
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r}, api_key=***)"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- waiting ---------------------------------------------------------------------------------
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake up (and raise) as soon as the operation is cancelled."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+            self.raise_if_cancelled()
+            return
+        if self.cancel.wait(max(0.0, seconds)):
+            raise errors.CancelledError("Cancelled")
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancel.is_set():
+            raise errors.CancelledError("Cancelled")
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        retry: Retry = Retry.IDEMPOTENT,
+    ) -> dict[str, Any]:
+        """Send one API call and return the decoded JSON object, or raise a ``LeonardoError``."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        attempt = 0
+        while True:
+            self.raise_if_cancelled()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=dict(json_body) if json_body is not None else None,
+                    params=dict(params) if params else None,
+                    timeout=self.timeouts.as_tuple(),
+                )
+            except requests.RequestException as exc:
+                failure = self._network_failure(exc, method, path, retry)
+                if attempt >= self.max_retries or failure.outcome_unknown:
+                    raise failure from None
+                delay = self.backoff.delay(attempt, self._rng)
+                log.info("%s %s: %s; retrying in %.1f s", method, path, failure.message, delay)
+                self.wait(delay)
+                attempt += 1
+                continue
+
+            log.debug("%s %s -> %s", method, path, response.status_code)
+            if 200 <= response.status_code < 300:
+                return self._decode(response, method, path)
+
+            failure = self._http_failure(response, retry)
+            if not self._may_retry(failure, retry) or attempt >= self.max_retries:
+                raise failure
+            retry_after = getattr(failure, "retry_after", None)
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise failure
+            delay = self.backoff.delay_honouring(attempt, retry_after, self._rng)
+            log.info("%s %s: HTTP %s; retrying in %.1f s", method, path, response.status_code, delay)
+            self.wait(delay)
+            attempt += 1
+
+    @staticmethod
+    def _may_retry(failure: errors.LeonardoError, retry: Retry) -> bool:
+        if isinstance(failure, errors.RateLimitedError):
+            return True  # refused before doing anything, paid or not
+        if isinstance(failure, errors.ServerError):
+            return retry is not Retry.PAID
+        return False
+
+    def _decode(self, response: requests.Response, method: str, path: str) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise errors.UnexpectedResponseError(
+                f"{method} {path}: the service answered HTTP {response.status_code} with no JSON",
+                status=response.status_code,
+            ) from None
+        if not isinstance(body, dict):
+            raise errors.UnexpectedResponseError(
+                f"{method} {path}: the service answered with a JSON {type(body).__name__}, not an object",
+                status=response.status_code,
+            )
+        return body
+
+    def _network_failure(
+        self, exc: requests.RequestException, method: str, path: str, retry: Retry
+    ) -> errors.NetworkError:
+        never_sent = request_never_sent(exc)
+        host = urlsplit(self.base_url).netloc
+        if isinstance(exc, requests.Timeout) and not never_sent:
+            text = f"{method} {path}: no answer from {host} within {self.timeouts.read:g} s"
+        elif never_sent:
+            text = f"Cannot connect to {host}"
+        else:
+            text = f"{method} {path}: the connection to {host} broke"
+        unknown = retry is Retry.PAID and not never_sent
+        if unknown:
+            text += " (the request may have reached the service; it was not sent again)"
+        return errors.NetworkError(redact(text, self._api_key), outcome_unknown=unknown)
+
+    def _http_failure(self, response: requests.Response, retry: Retry) -> errors.LeonardoError:
+        return error_from_response(
+            response, secrets=(self._api_key,), outcome_unknown_on_5xx=retry is Retry.PAID
+        )
+
+
+def request_never_sent(exc: BaseException) -> bool:
+    """True when the connection was never established, so the server cannot have seen the request."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    # requests wraps urllib3: ConnectionError(MaxRetryError(reason=NewConnectionError(...)))
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, NewConnectionError):
+            return True
+        if isinstance(item, ConnectionRefusedError):
+            return True
+        if isinstance(item, MaxRetryError):
+            stack.append(item.reason)
+        if isinstance(item, BaseException):
+            stack.extend(a for a in item.args if isinstance(a, BaseException))
+            stack.append(item.__cause__)
+            stack.append(item.__context__)
+    return False
+
+
+def error_from_response(
+    response: requests.Response,
+    *,
+    secrets: tuple[str | None, ...] = (),
+    outcome_unknown_on_5xx: bool = False,
+) -> errors.LeonardoError:
+    """Map a non-2xx answer to the matching ``LeonardoError`` carrying the server's message."""
+    status = response.status_code
+    message, code = _hasura_error(response)
+    message = redact(message, *secrets)
+    lowered = message.lower()
+    kwargs: dict[str, Any] = {"status": status, "code": code}
+
+    if "content moderation" in lowered or "inappropriate content" in lowered:
+        return errors.ContentModerationError(message, **kwargs)
+    if "authorization hook" in lowered or "authentication hook" in lowered or status in (401, 403):
+        return errors.AuthenticationError(message or "The API key was refused", **kwargs)
+    if "not enough api tokens" in lowered or "not enough tokens" in lowered:
+        return errors.InsufficientCreditsError(message, **kwargs)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return errors.RateLimitedError(message or "Too many requests", retry_after=retry_after, **kwargs)
+    if status >= 500:
+        return errors.ServerError(
+            message or f"The service failed (HTTP {status})",
+            outcome_unknown=outcome_unknown_on_5xx,
+            **kwargs,
+        )
+    if code == "validation-failed":
+        return errors.ValidationError(message, **kwargs)
+    if status == 404:
+        return errors.NotFoundError(message or "Not found", **kwargs)
+    return errors.BadRequestError(message or f"The service refused the request (HTTP {status})", **kwargs)
+
+
+def _hasura_error(response: requests.Response) -> tuple[str, str | None]:
+    try:
+        body = response.json()
+    except ValueError:
+        text = (response.text or "").strip()
+        return (text[:300], None)
+    if isinstance(body, dict):
+        message = body.get("error") or body.get("message") or ""
+        if isinstance(message, dict):
+            message = message.get("message") or str(message)
+        code = body.get("code")
+        if code is None and isinstance(body.get("extensions"), dict):
+            code = body["extensions"].get("code")
+        return (str(message), None if code is None else str(code))
+    return (str(body)[:300], None)

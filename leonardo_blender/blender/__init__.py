@@ -1,0 +1,3 @@
+"""The Blender layer: operators, panels, properties, preferences, material building, mesh export and
+the main-thread dispatcher. It holds no HTTP code; network work runs in ``core`` and ``api`` on
+worker threads started through ``dispatcher``."""

@@ -1,0 +1,145 @@
+"""Property groups: ``Scene.leonardo`` (panel settings and the job list), ``Object.leonardo`` (the
+object's uploaded model asset) and ``WindowManager.leonardo`` (runtime-only UI state, never saved).
+
+One group per ID type, registered in ``__init__.py``; no loose properties with generic names. No key
+or secret is ever stored here.
+"""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import (
+    BoolProperty,
+    CollectionProperty,
+    EnumProperty,
+    FloatProperty,
+    IntProperty,
+    PointerProperty,
+    StringProperty,
+)
+
+from ..core.jobs import JobState
+
+#: Which way the model faces (Blender axis) -> ``front_rotation_offset`` degrees sent to the service.
+FACING_TO_OFFSET = {"NEG_Y": 0, "POS_X": 90, "NEG_X": -90, "POS_Y": 180}
+OFFSET_TO_FACING = {v: k for k, v in FACING_TO_OFFSET.items()}
+
+FACING_ITEMS = [
+    ("NEG_Y", "-Y (Front view)", "The model faces -Y, towards Blender's Front view (offset 0)"),
+    ("POS_X", "+X (Right view)", "The model faces +X (offset 90)"),
+    ("NEG_X", "-X (Left view)", "The model faces -X (offset -90)"),
+    ("POS_Y", "+Y (Back view)", "The model faces +Y (offset 180)"),
+]
+SD_VERSION_ITEMS = [
+    ("v2", "v2", "Leonardo's newer texture model"),
+    ("v1_5", "v1.5", "Leonardo's first texture model; a different style"),
+]
+DIRECTION_ITEMS = [
+    ("front", "Front", "Texture the side the model faces"),
+    ("back", "Back", "Texture the back"),
+    ("left", "Left", "Texture the left side"),
+    ("right", "Right", "Texture the right side"),
+]
+STATE_ITEMS = [(s.value, s.label, "") for s in JobState]
+
+
+def _redraw(self: bpy.types.PropertyGroup, context: bpy.types.Context) -> None:
+    for area in getattr(context.screen, "areas", ()):
+        if area.type == "VIEW_3D":
+            area.tag_redraw()
+
+
+class LEONARDO_PG_job(bpy.types.PropertyGroup):
+    """A texture job as saved in the .blend (the full record is ``payload``, JSON)."""
+
+    job_id: StringProperty(name="Job")  # type: ignore[valid-type]
+    payload: StringProperty(name="Record")  # type: ignore[valid-type]
+    state: EnumProperty(name="State", items=STATE_ITEMS, default=JobState.EXPORTING.value)  # type: ignore[valid-type]
+    object_name: StringProperty(name="Object")  # type: ignore[valid-type]
+    prompt: StringProperty(name="Prompt")  # type: ignore[valid-type]
+    kind: StringProperty(name="Kind")  # type: ignore[valid-type]
+    generation_id: StringProperty(name="Generation")  # type: ignore[valid-type]
+    seed_used: StringProperty(name="Seed")  # type: ignore[valid-type]
+    cost: IntProperty(name="Cost", default=-1)  # type: ignore[valid-type]
+    error: StringProperty(name="Error")  # type: ignore[valid-type]
+    error_action: StringProperty(name="Fix")  # type: ignore[valid-type]
+    accepted_at: FloatProperty(name="Accepted")  # type: ignore[valid-type]
+    material_name: StringProperty(name="Material")  # type: ignore[valid-type]
+
+
+class LEONARDO_PG_scene(bpy.types.PropertyGroup):
+    prompt: StringProperty(  # type: ignore[valid-type]
+        name="Prompt", description="What the texture should look like", update=_redraw
+    )
+    negative_prompt: StringProperty(  # type: ignore[valid-type]
+        name="Negative Prompt", description="What the texture should avoid"
+    )
+    seed: StringProperty(  # type: ignore[valid-type]
+        name="Seed",
+        description="Leave blank for a random seed; the seed actually used is shown in the job list",
+    )
+    sd_version: EnumProperty(name="Model", items=SD_VERSION_ITEMS, default="v2")  # type: ignore[valid-type]
+    facing: EnumProperty(  # type: ignore[valid-type]
+        name="Model Faces",
+        description="Which way your model faces; the service textures its front accordingly",
+        items=FACING_ITEMS,
+        default="NEG_Y",
+    )
+    preview: BoolProperty(  # type: ignore[valid-type]
+        name="Quick Preview",
+        description="Texture one side only: faster and cheaper (30 credits instead of 150)",
+        default=False,
+    )
+    preview_direction: EnumProperty(  # type: ignore[valid-type]
+        name="Preview Side", items=DIRECTION_ITEMS, default="front"
+    )
+    auto_unwrap: BoolProperty(  # type: ignore[valid-type]
+        name="Auto Unwrap",
+        description="Unwrap meshes without UVs with Smart UV Project before uploading (the service needs UVs)",
+        default=True,
+    )
+    true_displacement: BoolProperty(  # type: ignore[valid-type]
+        name="True Displacement",
+        description="Displace the surface (Cycles) instead of bump-mapping the displacement map",
+        default=False,
+    )
+    jobs: CollectionProperty(type=LEONARDO_PG_job)  # type: ignore[valid-type]
+    active_job_index: IntProperty(default=0)  # type: ignore[valid-type]
+
+    @property
+    def front_rotation_offset(self) -> int:
+        return FACING_TO_OFFSET[self.facing]
+
+
+class LEONARDO_PG_object(bpy.types.PropertyGroup):
+    model_asset_id: StringProperty(  # type: ignore[valid-type]
+        name="Model Asset", description="Leonardo 3D model asset this object was uploaded as"
+    )
+    mesh_fingerprint: StringProperty(  # type: ignore[valid-type]
+        name="Mesh Fingerprint", description="Hash of the uploaded geometry and UVs"
+    )
+
+
+class LEONARDO_PG_runtime(bpy.types.PropertyGroup):
+    """Runtime UI state (``WindowManager.leonardo``): not saved in .blend files."""
+
+    username: StringProperty()  # type: ignore[valid-type]
+    credits: IntProperty(default=-1)  # type: ignore[valid-type]
+    concurrency_slots: IntProperty(default=0)  # type: ignore[valid-type]
+    account_state: StringProperty()  # type: ignore[valid-type]
+    account_error: StringProperty()  # type: ignore[valid-type]
+    cost_preview: IntProperty(default=-1)  # type: ignore[valid-type]
+    cost_full: IntProperty(default=-1)  # type: ignore[valid-type]
+    last_message: StringProperty()  # type: ignore[valid-type]
+
+
+def attach() -> None:
+    bpy.types.Scene.leonardo = PointerProperty(type=LEONARDO_PG_scene)
+    bpy.types.Object.leonardo = PointerProperty(type=LEONARDO_PG_object)
+    bpy.types.WindowManager.leonardo = PointerProperty(type=LEONARDO_PG_runtime)
+
+
+def detach() -> None:
+    for owner in (bpy.types.Scene, bpy.types.Object, bpy.types.WindowManager):
+        if hasattr(owner, "leonardo"):
+            del owner.leonardo

@@ -1,0 +1,311 @@
+"""Start, follow, cancel, resume and apply texture jobs: the glue between operators, workers and the .blend.
+
+Main thread only, except the ``_work`` closure, which runs on a worker and sees plain values only.
+Job snapshots from workers arrive through ``dispatcher.post`` and are mirrored into
+``Scene.leonardo.jobs`` (saved with the .blend) and the journal (outside it). When the maps are on
+disk, the material is built here on the main thread, finding the object again by name.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from concurrent.futures import Future
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import bpy
+
+from ..api.client import LeonardoClient
+from ..api.errors import LeonardoError
+from ..core.fingerprint import obj_fingerprint
+from ..core.jobs import JobState, TextureJob, TextureParams
+from ..core.journal import Journal
+from ..core.texture_pipeline import PipelineSettings, TexturePipeline
+from . import addon, dispatcher, material, mesh_export, storage
+
+#: States in which a job left in a .blend can go on without paying again.
+RESUMABLE = {JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING, JobState.SUBMITTING}
+
+
+@dataclass
+class Running:
+    cancel: threading.Event
+    latest: TextureJob
+    future: Future[TextureJob] | None = None
+
+
+_running: dict[str, Running] = {}
+_journal: Journal | None = None
+
+
+def journal() -> Journal:
+    global _journal
+    if _journal is None:
+        _journal = Journal(addon.user_dir("jobs"))
+    return _journal
+
+
+# -- records in the .blend -------------------------------------------------------------------------------
+
+
+def find_record(job_id: str) -> tuple[bpy.types.Scene, bpy.types.PropertyGroup] | tuple[None, None]:
+    for scene in bpy.data.scenes:
+        for item in scene.leonardo.jobs:
+            if item.job_id == job_id:
+                return scene, item
+    return None, None
+
+
+def load_job(job_id: str) -> TextureJob | None:
+    running = _running.get(job_id)
+    if running is not None:
+        return running.latest
+    _, item = find_record(job_id)
+    if item is not None and item.payload:
+        return TextureJob.from_json(item.payload)
+    return journal().load(job_id)
+
+
+def write_record(job: TextureJob) -> None:
+    """Create or update the job's entry in its scene (the current one if that scene is gone)."""
+    _, item = find_record(job.id)
+    if item is None:
+        scene = bpy.data.scenes.get(job.scene_name) or bpy.context.scene
+        item = scene.leonardo.jobs.add()
+        item.job_id = job.id
+        scene.leonardo.active_job_index = len(scene.leonardo.jobs) - 1
+    item.payload = job.to_json()
+    item.state = job.state.value
+    item.object_name = job.object_name
+    item.prompt = job.params.prompt
+    item.kind = job.params.kind
+    item.generation_id = job.generation_id or ""
+    item.seed_used = "" if job.seed_used is None else str(job.seed_used)
+    item.cost = -1 if job.cost is None else int(job.cost)
+    item.error = job.error
+    item.error_action = job.error_action
+    item.accepted_at = float(job.accepted_at or 0.0)
+    item.material_name = job.material_name
+
+
+def all_records() -> list[TextureJob]:
+    jobs = []
+    for scene in bpy.data.scenes:
+        for item in scene.leonardo.jobs:
+            if item.payload:
+                jobs.append(load_job(item.job_id) or TextureJob.from_json(item.payload))
+    return jobs
+
+
+# -- starting -------------------------------------------------------------------------------------------
+
+
+def start(
+    context: bpy.types.Context, obj: bpy.types.Object, params: TextureParams, *, auto_unwrap: bool
+) -> tuple[TextureJob, tuple[str, ...]]:
+    """Export ``obj`` and start its job on a worker. Returns the job and any warnings."""
+    settings = addon.settings()
+    prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
+    job = TextureJob(
+        params=params,
+        object_name=obj.name,
+        scene_name=context.scene.name,
+        blend_path=bpy.data.filepath,
+        uv_map=prepared.uv_map,
+    )
+    obj_path = addon.user_dir("exports") / f"{job.id}.obj"
+    data = mesh_export.export_obj(context, obj, obj_path)
+    job.mesh_fingerprint = obj_fingerprint(data)
+    if obj.leonardo.model_asset_id and obj.leonardo.mesh_fingerprint == job.mesh_fingerprint:
+        job.model_asset_id = obj.leonardo.model_asset_id
+    write_record(job)
+    _launch(job, settings, obj_path=obj_path)
+    return job, prepared.warnings
+
+
+def resume(job: TextureJob) -> bool:
+    """Go on with a job that already exists on the service (no second paid request)."""
+    if is_running(job.id):
+        return False
+    if job.state is JobState.SUBMITTING:
+        job.move_to(JobState.RECONCILING)  # we cannot know whether the create arrived: look, never resend
+    if job.generation_id is None and job.state is not JobState.RECONCILING:
+        return False
+    settings = addon.settings()
+    write_record(job)
+    _launch(job, settings, obj_path=None)
+    return True
+
+
+def _launch(job: TextureJob, settings: addon.Settings, *, obj_path: Path | None) -> None:
+    maps_dir = storage.maps_dir_for(job, settings.texture_folder)
+    known = tuple(
+        j.generation_id for j in all_records() if j.generation_id and j.id != job.id
+    )
+    cancel = threading.Event()
+    running = Running(cancel=cancel, latest=job.snapshot())
+    _running[job.id] = running
+    worker_job = job.snapshot()
+    journal_ = journal()
+
+    def _work() -> TextureJob:  # worker thread: plain values only
+        client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
+        try:
+            pipeline = TexturePipeline(
+                client,
+                worker_job,
+                maps_dir=maps_dir,
+                obj_path=obj_path,
+                journal=journal_,
+                publish=lambda snapshot: dispatcher.post(partial(_on_snapshot, snapshot)),
+                settings=PipelineSettings(job_timeout=settings.job_timeout, known_generation_ids=known),
+            )
+            return pipeline.run()
+        finally:
+            client.close()
+            if obj_path is not None:
+                try:
+                    obj_path.unlink()
+                except OSError:
+                    pass
+
+    running.future = dispatcher.submit(_work, on_done=partial(_on_finished, job.id))
+
+
+# -- results on the main thread --------------------------------------------------------------------------
+
+
+def _on_snapshot(snapshot: TextureJob) -> None:
+    running = _running.get(snapshot.id)
+    if running is not None:
+        running.latest = snapshot
+    obj = bpy.data.objects.get(snapshot.object_name)
+    if obj is not None and snapshot.model_asset_id and snapshot.mesh_fingerprint:
+        if obj.leonardo.model_asset_id != snapshot.model_asset_id:
+            obj.leonardo.model_asset_id = snapshot.model_asset_id
+            obj.leonardo.mesh_fingerprint = snapshot.mesh_fingerprint
+    if snapshot.state is JobState.DOWNLOADED:
+        apply(snapshot)
+        return
+    write_record(snapshot)
+
+
+def _on_finished(job_id: str, future: Future[TextureJob]) -> None:
+    running = _running.pop(job_id, None)
+    error = future.exception() if not future.cancelled() else None
+    if error is not None:
+        traceback.print_exception(type(error), error, error.__traceback__)
+        job = running.latest if running else load_job(job_id)
+        if job is not None and not job.state.finished:
+            job.fail(f"Unexpected error: {error}")
+            write_record(job)
+            journal().save(job)
+
+
+def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material | None:
+    """Build (or reuse) the job's material and put it on its object (or ``object_name``)."""
+    target = bpy.data.objects.get(object_name or job.object_name)
+    missing = [path for path in job.maps.values() if not Path(path).is_file()]
+    if missing:
+        job.fail(f"{len(missing)} downloaded map(s) are missing from disk", "retry")
+        write_record(job)
+        return None
+    settings = addon.settings()
+    existing = next((m for m in bpy.data.materials if m.get(material.MATERIAL_TAG) == job.id), None)
+    mat = existing or _build(job, settings)
+    job.material_name = mat.name
+    if target is None or target.type != "MESH":
+        job.error = f"'{job.object_name}' no longer exists; apply the result to another object from the job list"
+        write_record(job)
+        journal().save(job)
+        return mat
+    material.assign(target, mat)
+    if object_name:
+        job.object_name = target.name
+    job.move_to(JobState.APPLIED)
+    write_record(job)
+    journal().save(job)
+    if not bpy.app.background:
+        try:
+            bpy.ops.ed.undo_push(message="Leonardo texture applied")
+        except RuntimeError:
+            pass
+    return mat
+
+
+def _build(job: TextureJob, settings: addon.Settings) -> bpy.types.Material:
+    prompt = job.params.prompt.strip()
+    short = prompt if len(prompt) <= 40 else prompt[:39].rstrip() + "…"
+    seed = job.seed_used if job.seed_used is not None else job.params.seed
+    name = f"Leonardo {short}" + (f" ({seed})" if seed is not None else "")
+    scene = bpy.data.scenes.get(job.scene_name) or bpy.context.scene
+    mat = material.build_material(
+        name,
+        job.maps,
+        uv_map=job.uv_map,
+        true_displacement=bool(scene.leonardo.true_displacement),
+        tags={
+            material.MATERIAL_TAG: job.id,
+            "leonardo_generation_id": job.generation_id or "",
+            "leonardo_prompt": prompt,
+            "leonardo_seed": "" if seed is None else str(seed),
+        },
+    )
+    if settings.pack_images:
+        storage.pack_material_images(mat)
+    else:
+        storage.make_image_paths_relative(mat)
+    if settings.mark_as_assets:
+        mat.asset_mark()
+        if not bpy.app.background:
+            mat.asset_generate_preview()
+    return mat
+
+
+# -- control --------------------------------------------------------------------------------------------
+
+
+def is_running(job_id: str) -> bool:
+    return job_id in _running
+
+
+def running_ids() -> list[str]:
+    return list(_running)
+
+
+def cancel(job_id: str) -> bool:
+    running = _running.get(job_id)
+    if running is None:
+        return False
+    running.cancel.set()
+    return True
+
+
+def cancel_all() -> None:
+    for running in _running.values():
+        running.cancel.set()
+
+
+def forget_running() -> None:
+    """After ``unregister``: drop the bookkeeping (workers were told to stop)."""
+    _running.clear()
+
+
+def finished(job_id: str) -> bool:
+    if job_id in _running:
+        return False
+    job = load_job(job_id)
+    return job is None or job.state.finished or job.state is JobState.DOWNLOADED
+
+
+def wait(job_ids: list[str], timeout: float | None) -> bool:
+    """Block (draining the main-thread queue) until the jobs are done. For headless use."""
+    return dispatcher.run_until(lambda: all(finished(i) for i in job_ids), timeout=timeout)
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, LeonardoError):
+        return exc.user_message
+    return str(exc)

@@ -1,0 +1,83 @@
+"""The CDN host: serves stored files at ``/<key>?Expires=<unix>&Signature=<hex>`` (GET and HEAD).
+
+An Authorization header is refused (400, and recorded as a leak); a missing, altered or expired
+signature is 403 AccessDenied; a deleted object is 404 NoSuchKey. A ``corrupt_image`` fault makes a
+matching download return undecodable bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime
+
+from .context import AppContext
+from .errors import S3Error
+from .faults import PHASE_AFTER, PHASE_BEFORE, PHASE_CONTENT, apply_latency
+from .images import corrupt
+from .keys import cdn_template
+from .messages import Request, Response
+from .records import LeakLog, RequestLog, RouteCounter
+from .s3_common import record_of, s3_error_response, s3_fault_response
+
+
+class CdnApp:
+    label = "cdn"
+
+    def __init__(self, ctx: AppContext, requests: RequestLog, counter: RouteCounter, leaks: LeakLog) -> None:
+        self.ctx = ctx
+        self.requests = requests
+        self.counter = counter
+        self.leaks = leaks
+
+    def handle(self, request: Request) -> Response:
+        key = request.path.lstrip("/")
+        route_key = f"{request.method} {cdn_template(key)}"
+        response = self._handle(request, key, route_key)
+        self.requests.append(record_of("cdn", request, response, route_key))
+        return response
+
+    def _handle(self, request: Request, key: str, route_key: str) -> Response:
+        self.counter.hit(route_key)
+        authorization = request.header("Authorization")
+        if authorization is not None:
+            self.leaks.add("cdn", request.method, request.path, authorization)
+        terminal = apply_latency(self.ctx.faults.take(PHASE_BEFORE, route_key))
+        if terminal is not None:
+            return s3_fault_response(terminal)
+        try:
+            response = self._serve(request, key, route_key, authorization is not None)
+        except S3Error as error:
+            response = s3_error_response(error)
+        after = self.ctx.faults.take_one(PHASE_AFTER, route_key)
+        return s3_fault_response(after) if after is not None else response
+
+    def _serve(self, request: Request, key: str, route_key: str, has_authorization: bool) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise S3Error(
+                405, "MethodNotAllowed", "The specified method is not allowed against this resource."
+            )
+        if has_authorization:
+            raise S3Error(
+                400,
+                "InvalidArgument",
+                "Only one auth mechanism allowed; only the signed URL or the Authorization header "
+                "should be specified",
+            )
+        problem = self.ctx.signer.check_cdn(key, request.query)
+        if problem is not None:
+            raise S3Error(403, "AccessDenied", problem)
+        with self.ctx.state.lock:
+            blob = self.ctx.state.blobs.get(key)
+        if blob is None:
+            raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
+        data = blob.data
+        if self.ctx.faults.take_one(PHASE_CONTENT, route_key) is not None:
+            data = corrupt(data)
+        headers = {
+            "Content-Type": blob.content_type,
+            "ETag": f'"{hashlib.md5(blob.data).hexdigest()}"',
+            "Last-Modified": format_datetime(blob.last_modified, usegmt=True),
+            "Cache-Control": "max-age=31536000",
+            "Accept-Ranges": "none",
+        }
+        return Response(200, data, headers)
