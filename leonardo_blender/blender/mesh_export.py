@@ -33,9 +33,11 @@ class PreparedMesh:
 
 def texturable_objects(context: bpy.types.Context) -> list[bpy.types.Object]:
     """The selected mesh objects, or a ``SelectionError`` that says what is wrong and what to do."""
-    selected = list(context.selected_objects)
-    if not selected and context.active_object is not None and context.active_object.select_get():
-        selected = [context.active_object]
+    # Not context.selected_objects: it silently leaves out hidden objects, which deserve a message.
+    selected = [obj for obj in context.view_layer.objects if obj.select_get()]
+    active = context.view_layer.objects.active
+    if not selected and active is not None and not active.visible_get():
+        raise SelectionError(f"'{active.name}' is hidden: unhide it (Alt+H) and select it to texture it")
     if not selected:
         raise SelectionError("Nothing is selected: select a mesh object to texture")
     problems: list[str] = []
