@@ -34,15 +34,17 @@ def stage(staging_root: Path) -> Path:
     shutil.copytree(
         PACKAGE,
         target,
-        ignore=lambda directory, names: [n for n in names if n in EXCLUDED_DIRS or n.endswith((".pyc", ".pyo"))],
+        ignore=lambda directory, names: [
+            n for n in names if n in EXCLUDED_DIRS or n.endswith((".pyc", ".pyo"))
+        ],
     )
     shutil.copy2(MANIFEST, target / "blender_manifest.toml")
     return target
 
 
 def _bl_pkg():  # type: ignore[no-untyped-def]
-    import bpy  # noqa: F401  (puts Blender's bundled add-ons, bl_pkg among them, on sys.path)
     import bl_pkg
+    import bpy  # noqa: F401  (puts Blender's bundled add-ons, bl_pkg among them, on sys.path)
 
     return bl_pkg
 
@@ -62,9 +64,7 @@ def build(output_dir: Path, staging_root: Path | None = None) -> Path:
     zip_path = output_dir / f"leonardo_blender-{manifest_version()}.zip"
     if zip_path.exists():
         zip_path.unlink()
-    status = bl_pkg.cli_extension(
-        ["build", "--source-dir", str(staged), "--output-filepath", str(zip_path)]
-    )
+    status = bl_pkg.cli_extension(["build", "--source-dir", str(staged), "--output-filepath", str(zip_path)])
     if status != 0 or not zip_path.is_file():
         raise RuntimeError(f"Blender's extension build failed (status {status})")
     return zip_path

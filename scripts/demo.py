@@ -21,12 +21,21 @@ from leonardo_blender.emulator import DEMO_API_KEY  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Texture a mesh headless in Blender with the Leonardo add-on")
-    parser.add_argument("--live", action="store_true", help="use the real Leonardo service (LEONARDO_API_KEY)")
+    parser = argparse.ArgumentParser(
+        description="Texture a mesh headless in Blender with the Leonardo add-on"
+    )
+    parser.add_argument(
+        "--live", action="store_true", help="use the real Leonardo service (LEONARDO_API_KEY)"
+    )
     parser.add_argument("--mesh", type=Path, help=".obj or .blend to texture (default: Suzanne)")
     parser.add_argument("--prompt", default="weathered bronze statue, green patina")
-    parser.add_argument("--facing", type=int, default=0, choices=(-90, 0, 90, 180),
-                        help="front_rotation_offset: which way the model faces (0 = -Y)")
+    parser.add_argument(
+        "--facing",
+        type=int,
+        default=0,
+        choices=(-90, 0, 90, 180),
+        help="front_rotation_offset: which way the model faces (0 = -Y)",
+    )
     parser.add_argument("--preview", action="store_true", help="texture one side only (cheaper)")
     parser.add_argument("--seed", type=int, default=-1)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "demo")
@@ -38,9 +47,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def start_emulator(job_seconds: float) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "leonardo_blender.emulator", "--port", "0", "--job-seconds", str(job_seconds),
-         "--texture-size", "1024", "--api-key", DEMO_API_KEY],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "leonardo_blender.emulator",
+            "--port",
+            "0",
+            "--job-seconds",
+            str(job_seconds),
+            "--texture-size",
+            "1024",
+            "--api-key",
+            DEMO_API_KEY,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert process.stdout is not None
     url = process.stdout.readline().strip()
@@ -68,9 +91,20 @@ def main(argv: list[str] | None = None) -> int:
         env["LEONARDO_API_BASE_URL"] = url
         print(f"Emulator running at {url}")
     command = [
-        sys.executable, str(ROOT / "scripts" / "demo_blender.py"),
-        "--out", str(out), "--prompt", args.prompt, "--facing", str(args.facing), "--seed", str(args.seed),
-        "--resolution", str(args.resolution), "--samples", str(args.samples),
+        sys.executable,
+        str(ROOT / "scripts" / "demo_blender.py"),
+        "--out",
+        str(out),
+        "--prompt",
+        args.prompt,
+        "--facing",
+        str(args.facing),
+        "--seed",
+        str(args.seed),
+        "--resolution",
+        str(args.resolution),
+        "--samples",
+        str(args.samples),
     ]
     if args.mesh:
         command += ["--mesh", str(args.mesh.resolve())]

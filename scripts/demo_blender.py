@@ -45,7 +45,9 @@ MODULE = "bl_ext.user_default.leonardo_blender"
 
 def install_addon() -> None:
     zip_path = build_extension.build(Path(tempfile.mkdtemp(prefix="leonardo-dist-")))
-    bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True)
+    bpy.ops.extensions.package_install_files(
+        filepath=str(zip_path), repo="user_default", enable_on_install=True
+    )
     if MODULE not in bpy.context.preferences.addons:
         raise SystemExit("the extension did not install")
     bpy.context.preferences.system.use_online_access = True  # running the demo is the user's consent
@@ -126,7 +128,12 @@ def main() -> int:
     stage(obj)
     print(f"Texturing '{obj.name}' ({len(obj.data.polygons)} faces): {ARGS.prompt!r}")
     started = time.monotonic()
-    kwargs = {"prompt": ARGS.prompt, "front_rotation_offset": ARGS.facing, "preview": ARGS.preview, "wait": True}
+    kwargs = {
+        "prompt": ARGS.prompt,
+        "front_rotation_offset": ARGS.facing,
+        "preview": ARGS.preview,
+        "wait": True,
+    }
     if ARGS.seed >= 0:
         kwargs["seed"] = ARGS.seed
     try:
@@ -135,8 +142,10 @@ def main() -> int:
         print(f"Texturing failed: {exc}", file=sys.stderr)
         return 1
     job = bpy.context.scene.leonardo.jobs[-1]
-    print(f"{result}: {job.material_name} (seed {job.seed_used}, {job.cost} credits) "
-          f"in {time.monotonic() - started:.1f} s")
+    print(
+        f"{result}: {job.material_name} (seed {job.seed_used}, {job.cost} credits) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
     blend = out / "leonardo_demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     png = out / "leonardo_demo.png"

@@ -53,7 +53,9 @@ class LeonardoClient:
         cancel: threading.Event | None = None,
     ) -> None:
         self.cancel = cancel or threading.Event()
-        self.transport = Transport(base_url, api_key, timeouts=timeouts, max_retries=max_retries, cancel=self.cancel)
+        self.transport = Transport(
+            base_url, api_key, timeouts=timeouts, max_retries=max_retries, cancel=self.cancel
+        )
         self.files = FileTransfer(cancel=self.cancel)
 
     def __repr__(self) -> str:
@@ -155,7 +157,9 @@ class LeonardoClient:
         raise AssertionError("unreachable")
 
     def model_assets(self, user_id: str, page_size: int = PAGE_SIZE) -> list[ModelAsset]:
-        return list(self._pages(f"/models-3d/user/{user_id}", "model_assets", ModelAsset.from_wire, page_size))
+        return list(
+            self._pages(f"/models-3d/user/{user_id}", "model_assets", ModelAsset.from_wire, page_size)
+        )
 
     def model_asset(self, model_id: str) -> ModelAsset:
         body = self._get(f"/models-3d/{model_id}")
@@ -177,7 +181,9 @@ class LeonardoClient:
         row = self._by_pk(body, "model_asset_texture_generations_by_pk", "texture generation", generation_id)
         return TextureGeneration.from_wire(row)
 
-    def texture_generations_for_model(self, model_id: str, page_size: int = PAGE_SIZE) -> list[TextureGeneration]:
+    def texture_generations_for_model(
+        self, model_id: str, page_size: int = PAGE_SIZE
+    ) -> list[TextureGeneration]:
         return list(
             self._pages(
                 f"/generations-texture/model/{model_id}",
@@ -206,10 +212,14 @@ class LeonardoClient:
         return ImageGeneration.from_wire(self._by_pk(body, "generations_by_pk", "generation", generation_id))
 
     def image_generations_for_user(self, user_id: str, page_size: int = PAGE_SIZE) -> list[ImageGeneration]:
-        return list(self._pages(f"/generations/user/{user_id}", "generations", ImageGeneration.from_wire, page_size))
+        return list(
+            self._pages(f"/generations/user/{user_id}", "generations", ImageGeneration.from_wire, page_size)
+        )
 
     def delete_image_generation(self, generation_id: str) -> str:
-        return self._delete(f"/generations/{generation_id}", "delete_generations_by_pk", "generation", generation_id)
+        return self._delete(
+            f"/generations/{generation_id}", "delete_generations_by_pk", "generation", generation_id
+        )
 
     # -- init images -------------------------------------------------------------------------------
 
@@ -246,7 +256,9 @@ class LeonardoClient:
         return self._variation("/variations/upscale", "sdUpscaleJob", {"id": image_id})
 
     def unzoom(self, image_id: str, *, is_variation: bool = False) -> CreatedJob:
-        return self._variation("/variations/unzoom", "sdUnzoomJob", {"id": image_id, "isVariation": is_variation})
+        return self._variation(
+            "/variations/unzoom", "sdUnzoomJob", {"id": image_id, "isVariation": is_variation}
+        )
 
     def remove_background(self, image_id: str, *, is_variation: bool = False) -> CreatedJob:
         return self._variation("/variations/nobg", "sdNobgJob", {"id": image_id, "isVariation": is_variation})
@@ -272,7 +284,9 @@ class LeonardoClient:
         body: dict[str, Any] = {"prompt": prompt}
         if instructions:
             body["promptInstructions"] = instructions
-        return PromptResult.from_wire(self.transport.request("POST", "/prompt/improve", json_body=body, retry=Retry.PAID))
+        return PromptResult.from_wire(
+            self.transport.request("POST", "/prompt/improve", json_body=body, retry=Retry.PAID)
+        )
 
     def platform_models(self) -> list[PlatformModel]:
         body = self._get("/platformModels")

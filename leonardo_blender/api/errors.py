@@ -54,7 +54,11 @@ class LeonardoError(Exception):
     def user_message(self) -> str:
         """One line for the panel or ``self.report``: what happened, then what to do."""
         if self.fix:
-            return f"{self.message}. {self.fix}" if not self.message.endswith(".") else f"{self.message} {self.fix}"
+            return (
+                f"{self.message}. {self.fix}"
+                if not self.message.endswith(".")
+                else f"{self.message} {self.fix}"
+            )
         return self.message
 
 
@@ -69,7 +73,7 @@ class BadRequestError(LeonardoError):
     """The service refused the request as malformed (400 ``bad-request`` and friends)."""
 
     default_fix = "This is probably a bug in the add-on; please report it with the message."
-    default_action = None
+    default_action: str | None = None
 
 
 class ValidationError(BadRequestError):
@@ -116,7 +120,7 @@ class NotFoundError(LeonardoError):
     """The id is unknown to the service (the API answers ``null`` for ``*_by_pk``)."""
 
     default_fix = "It may have been deleted on the Leonardo web app; refresh the list."
-    default_action = None
+    default_action: str | None = None
 
 
 class UnexpectedResponseError(LeonardoError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .errors import UnexpectedResponseError
@@ -23,7 +23,7 @@ PREVIEW_DIRECTIONS = ("front", "back", "left", "right")
 SEED_MAX = 2147483637
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     PENDING = "PENDING"
     COMPLETE = "COMPLETE"
     FAILED = "FAILED"
@@ -129,7 +129,8 @@ class CreatedJob:
         job = body.get(envelope)
         if not isinstance(job, Mapping):
             raise UnexpectedResponseError(f"The service's answer has no '{envelope}'")
-        cost = job.get("cost") if isinstance(job.get("cost"), Mapping) else {}
+        raw_cost = job.get("cost")
+        cost: Mapping[str, Any] = raw_cost if isinstance(raw_cost, Mapping) else {}
         return cls(
             id=str(_require(job, id_key, envelope)),
             api_credit_cost=_opt_int(job, "apiCreditCost"),
@@ -238,7 +239,10 @@ class TextureRequest:
             raise ValueError("The prompt is longer than 1500 characters")
         if not self.model_asset_id:
             raise ValueError("No model asset id")
-        if self.front_rotation_offset is not None and self.front_rotation_offset not in FRONT_ROTATION_OFFSETS:
+        if (
+            self.front_rotation_offset is not None
+            and self.front_rotation_offset not in FRONT_ROTATION_OFFSETS
+        ):
             raise ValueError(f"front_rotation_offset must be one of {FRONT_ROTATION_OFFSETS}")
         if self.sd_version is not None and self.sd_version not in SD_VERSIONS:
             raise ValueError(f"sd_version must be one of {SD_VERSIONS}")
@@ -483,7 +487,9 @@ class PromptResult:
         row = body.get("promptGeneration")
         if not isinstance(row, Mapping):
             raise UnexpectedResponseError("The service's answer has no 'promptGeneration'")
-        return cls(prompt=str(_require(row, "prompt", "prompt")), api_credit_cost=_opt_int(row, "apiCreditCost"))
+        return cls(
+            prompt=str(_require(row, "prompt", "prompt")), api_credit_cost=_opt_int(row, "apiCreditCost")
+        )
 
 
 @dataclass(frozen=True)
@@ -497,7 +503,8 @@ class PlatformModel:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> PlatformModel:
-        image = row.get("generated_image") if isinstance(row.get("generated_image"), Mapping) else {}
+        raw_image = row.get("generated_image")
+        image: Mapping[str, Any] = raw_image if isinstance(raw_image, Mapping) else {}
         return cls(
             id=str(_require(row, "id", "platform model")),
             name=_opt_str(row, "name"),

@@ -161,11 +161,11 @@ class Transport:
                     timeout=self.timeouts.as_tuple(),
                 )
             except requests.RequestException as exc:
-                failure = self._network_failure(exc, method, path, retry)
-                if attempt >= self.max_retries or failure.outcome_unknown:
-                    raise failure from None
+                lost = self._network_failure(exc, method, path, retry)
+                if attempt >= self.max_retries or lost.outcome_unknown:
+                    raise lost from None
                 delay = self.backoff.delay(attempt, self._rng)
-                log.info("%s %s: %s; retrying in %.1f s", method, path, failure.message, delay)
+                log.info("%s %s: %s; retrying in %.1f s", method, path, lost.message, delay)
                 self.wait(delay)
                 attempt += 1
                 continue

@@ -134,7 +134,7 @@ def _socket(sockets: bpy.types.NodeInputs | bpy.types.NodeOutputs, identifier: s
 
 
 def is_generated(material: bpy.types.Material | None) -> bool:
-    return material is not None and MATERIAL_TAG in material.keys()
+    return material is not None and MATERIAL_TAG in material
 
 
 def leonardo_slot_index(obj: bpy.types.Object) -> int | None:

@@ -44,7 +44,9 @@ def texturable_objects(context: bpy.types.Context) -> list[bpy.types.Object]:
     meshes: list[bpy.types.Object] = []
     for obj in selected:
         if obj.type != "MESH":
-            problems.append(f"'{obj.name}' is a {obj.type.lower()}, not a mesh (convert it with Object > Convert > Mesh)")
+            problems.append(
+                f"'{obj.name}' is a {obj.type.lower()}, not a mesh (convert it with Object > Convert > Mesh)"
+            )
         elif len(obj.data.polygons) == 0:
             problems.append(f"'{obj.name}' has no faces")
         elif not obj.visible_get():
@@ -78,7 +80,12 @@ def smart_unwrap(context: bpy.types.Context, obj: bpy.types.Object) -> None:
     previous_active = view_layer.objects.active
     previous_mode = obj.mode
     view_layer.objects.active = obj
-    override = {"active_object": obj, "object": obj, "selected_objects": [obj], "selected_editable_objects": [obj]}
+    override = {
+        "active_object": obj,
+        "object": obj,
+        "selected_objects": [obj],
+        "selected_editable_objects": [obj],
+    }
     try:
         with context.temp_override(**override):
             if obj.mode != "EDIT":
@@ -152,7 +159,9 @@ def export_obj(context: bpy.types.Context, obj: bpy.types.Object, filepath: Path
             with context.temp_override(active_object=obj, object=obj):
                 bpy.ops.object.mode_set(mode="EDIT")
     if not filepath.is_file() or filepath.stat().st_size == 0:
-        raise SelectionError(f"Blender's OBJ exporter wrote nothing for '{obj.name}' (is it in the view layer?)")
+        raise SelectionError(
+            f"Blender's OBJ exporter wrote nothing for '{obj.name}' (is it in the view layer?)"
+        )
     data = filepath.read_bytes()
     if b"\nvt " not in data:
         raise SelectionError(f"The exported '{obj.name}' has no UVs; unwrap it first")

@@ -79,24 +79,27 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         prompt = self.prompt if given("prompt") else panel.prompt
         if not prompt.strip():
             raise ValueError("Write a prompt first: describe the texture you want")
-        if given("seed"):
-            seed = None if self.seed < 0 else int(self.seed)
-        else:
-            seed = parse_seed(panel.seed)
+        seed = (None if self.seed < 0 else int(self.seed)) if given("seed") else parse_seed(panel.seed)
         if given("front_rotation_offset"):
             if self.front_rotation_offset not in FRONT_ROTATION_OFFSETS:
-                raise ValueError(f"front_rotation_offset must be one of {', '.join(map(str, FRONT_ROTATION_OFFSETS))}")
+                raise ValueError(
+                    f"front_rotation_offset must be one of {', '.join(map(str, FRONT_ROTATION_OFFSETS))}"
+                )
             offset = int(self.front_rotation_offset)
         else:
             offset = panel.front_rotation_offset
         return TextureParams(
             prompt=prompt.strip(),
-            negative_prompt=(self.negative_prompt if given("negative_prompt") else panel.negative_prompt).strip(),
+            negative_prompt=(
+                self.negative_prompt if given("negative_prompt") else panel.negative_prompt
+            ).strip(),
             seed=seed,
             sd_version=self.sd_version if given("sd_version") else panel.sd_version,
             front_rotation_offset=offset,
             preview=bool(self.preview if given("preview") else panel.preview),
-            preview_direction=self.preview_direction if given("preview_direction") else panel.preview_direction,
+            preview_direction=self.preview_direction
+            if given("preview_direction")
+            else panel.preview_direction,
         )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -139,7 +142,9 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         if not texture_jobs.wait(job_ids, timeout):
             for job_id in job_ids:
                 texture_jobs.cancel(job_id)
-            self.report({"ERROR"}, f"Gave up waiting after {timeout:.0f} s; resume the jobs from the panel later")
+            self.report(
+                {"ERROR"}, f"Gave up waiting after {timeout:.0f} s; resume the jobs from the panel later"
+            )
             return {"CANCELLED"}
         ok = True
         for job_id in job_ids:
@@ -197,7 +202,9 @@ class LEONARDO_OT_resume_job(_JobOperator):
             self.report({"ERROR"}, NO_KEY_MESSAGE)
             return {"CANCELLED"}
         if not texture_jobs.resume(job):
-            self.report({"WARNING"}, "This job cannot be resumed: it never reached the service; texture again")
+            self.report(
+                {"WARNING"}, "This job cannot be resumed: it never reached the service; texture again"
+            )
             return {"CANCELLED"}
         return {"FINISHED"}
 
@@ -240,7 +247,7 @@ class LEONARDO_OT_remove_job(_JobOperator):
         if texture_jobs.is_running(self.job_id):
             self.report({"WARNING"}, "Cancel the job before removing it")
             return {"CANCELLED"}
-        scene, item = texture_jobs.find_record(self.job_id)
+        scene, _item = texture_jobs.find_record(self.job_id)
         if scene is None:
             return {"CANCELLED"}
         jobs = scene.leonardo.jobs
@@ -310,4 +317,3 @@ class LEONARDO_OT_open_preferences(bpy.types.Operator):
         context.preferences.active_section = "ADDONS"
         context.window_manager.addon_search = "Leonardo"
         return {"FINISHED"}
-

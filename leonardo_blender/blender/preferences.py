@@ -48,7 +48,11 @@ class LEONARDO_AP_preferences(bpy.types.AddonPreferences):
         default=False,
     )
     connect_timeout: FloatProperty(  # type: ignore[valid-type]
-        name="Connect Timeout", description="Seconds to wait for a connection", default=10.0, min=1.0, max=120.0
+        name="Connect Timeout",
+        description="Seconds to wait for a connection",
+        default=10.0,
+        min=1.0,
+        max=120.0,
     )
     read_timeout: FloatProperty(  # type: ignore[valid-type]
         name="Read Timeout", description="Seconds to wait for an answer", default=60.0, min=5.0, max=600.0

@@ -95,7 +95,7 @@ class LEONARDO_PG_scene(bpy.types.PropertyGroup):
     )
     auto_unwrap: BoolProperty(  # type: ignore[valid-type]
         name="Auto Unwrap",
-        description="Unwrap meshes without UVs with Smart UV Project before uploading (the service needs UVs)",
+        description="Smart UV Project meshes that have no UVs before uploading (the service needs UVs)",
         default=True,
     )
     true_displacement: BoolProperty(  # type: ignore[valid-type]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -101,10 +102,8 @@ def _move_remaining_map_folders(root: Path, target_root: Path, moved: dict[str, 
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(leftover), str(destination))
                 moved[str(leftover)] = str(destination)
-        try:
+        with contextlib.suppress(OSError):  # not empty: something else lives there
             folder.rmdir()
-        except OSError:
-            pass
 
 
 def rewrite_job_maps(job: TextureJob, moved: dict[str, str]) -> bool:

@@ -8,6 +8,7 @@ disk, the material is built here on the main thread, finding the object again by
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from concurrent.futures import Future
@@ -141,9 +142,7 @@ def resume(job: TextureJob) -> bool:
 
 def _launch(job: TextureJob, settings: addon.Settings, *, obj_path: Path | None) -> None:
     maps_dir = storage.maps_dir_for(job, settings.texture_folder)
-    known = tuple(
-        j.generation_id for j in all_records() if j.generation_id and j.id != job.id
-    )
+    known = tuple(j.generation_id for j in all_records() if j.generation_id and j.id != job.id)
     cancel = threading.Event()
     running = Running(cancel=cancel, latest=job.snapshot())
     _running[job.id] = running
@@ -151,7 +150,9 @@ def _launch(job: TextureJob, settings: addon.Settings, *, obj_path: Path | None)
     journal_ = journal()
 
     def _work() -> TextureJob:  # worker thread: plain values only
-        client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
+        client = LeonardoClient(
+            settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel
+        )
         try:
             pipeline = TexturePipeline(
                 client,
@@ -166,10 +167,8 @@ def _launch(job: TextureJob, settings: addon.Settings, *, obj_path: Path | None)
         finally:
             client.close()
             if obj_path is not None:
-                try:
+                with contextlib.suppress(OSError):
                     obj_path.unlink()
-                except OSError:
-                    pass
 
     running.future = dispatcher.submit(_work, on_done=partial(_on_finished, job.id))
 
@@ -182,10 +181,10 @@ def _on_snapshot(snapshot: TextureJob) -> None:
     if running is not None:
         running.latest = snapshot
     obj = bpy.data.objects.get(snapshot.object_name)
-    if obj is not None and snapshot.model_asset_id and snapshot.mesh_fingerprint:
-        if obj.leonardo.model_asset_id != snapshot.model_asset_id:
-            obj.leonardo.model_asset_id = snapshot.model_asset_id
-            obj.leonardo.mesh_fingerprint = snapshot.mesh_fingerprint
+    uploaded = snapshot.model_asset_id and snapshot.mesh_fingerprint
+    if obj is not None and uploaded and obj.leonardo.model_asset_id != snapshot.model_asset_id:
+        obj.leonardo.model_asset_id = snapshot.model_asset_id
+        obj.leonardo.mesh_fingerprint = snapshot.mesh_fingerprint
     if snapshot.state is JobState.DOWNLOADED:
         apply(snapshot)
         return
@@ -217,7 +216,9 @@ def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material
     mat = existing or _build(job, settings)
     job.material_name = mat.name
     if target is None or target.type != "MESH":
-        job.error = f"'{job.object_name}' no longer exists; apply the result to another object from the job list"
+        job.error = (
+            f"'{job.object_name}' no longer exists; apply the result to another object from the job list"
+        )
         write_record(job)
         journal().save(job)
         return mat
@@ -228,10 +229,8 @@ def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material
     write_record(job)
     journal().save(job)
     if not bpy.app.background:
-        try:
+        with contextlib.suppress(RuntimeError):  # no window (e.g. while a file loads)
             bpy.ops.ed.undo_push(message="Leonardo texture applied")
-        except RuntimeError:
-            pass
     return mat
 
 

@@ -105,7 +105,11 @@ class LEONARDO_PT_texture(bpy.types.Panel):
             layout.label(text=f"{obj.name}: not a mesh", icon="ERROR")
             return
         mesh = obj.data
-        uv = "UVs" if mesh.uv_layers else ("no UVs: will unwrap" if context.scene.leonardo.auto_unwrap else "no UVs!")
+        uv = (
+            "UVs"
+            if mesh.uv_layers
+            else ("no UVs: will unwrap" if context.scene.leonardo.auto_unwrap else "no UVs!")
+        )
         uploaded = " · uploaded" if obj.leonardo.model_asset_id else ""
         layout.label(text=f"{obj.name}: {len(mesh.polygons)} faces, {uv}{uploaded}", icon="MESH_DATA")
 
@@ -151,8 +155,11 @@ class LEONARDO_PT_jobs(bpy.types.Panel):
             row.operator("leonardo.cancel_job", icon="CANCEL").job_id = item.job_id
         else:
             if item.generation_id and item.state in {
-                JobState.FAILED.value, JobState.CANCELLED.value, JobState.GENERATING.value,
-                JobState.DOWNLOADING.value, JobState.RECONCILING.value,
+                JobState.FAILED.value,
+                JobState.CANCELLED.value,
+                JobState.GENERATING.value,
+                JobState.DOWNLOADING.value,
+                JobState.RECONCILING.value,
             }:
                 row.operator("leonardo.resume_job", icon="PLAY").job_id = item.job_id
             if item.state in {JobState.DOWNLOADED.value, JobState.APPLIED.value}:
@@ -163,4 +170,6 @@ class LEONARDO_PT_jobs(bpy.types.Panel):
         if item.error_action == "open_preferences":
             box.operator("leonardo.open_preferences", icon="PREFERENCES")
         elif item.error_action == "top_up":
-            box.operator("wm.url_open", text="Top Up Credits", icon="URL").url = "https://app.leonardo.ai/api-access"
+            box.operator(
+                "wm.url_open", text="Top Up Credits", icon="URL"
+            ).url = "https://app.leonardo.ai/api-access"

@@ -21,7 +21,7 @@ from typing import Any
 FORMAT = 1
 
 
-class JobState(str, enum.Enum):
+class JobState(enum.StrEnum):
     EXPORTING = "EXPORTING"  # main thread writes the OBJ
     UPLOADING = "UPLOADING"  # worker uploads the mesh as a model asset
     SUBMITTING = "SUBMITTING"  # worker asks for the texture generation (paid)
@@ -60,7 +60,13 @@ _LABELS = {
     JobState.CANCELLED: "Cancelled",
 }
 
-_PAID = {JobState.RECONCILING, JobState.GENERATING, JobState.DOWNLOADING, JobState.DOWNLOADED, JobState.APPLIED}
+_PAID = {
+    JobState.RECONCILING,
+    JobState.GENERATING,
+    JobState.DOWNLOADING,
+    JobState.DOWNLOADED,
+    JobState.APPLIED,
+}
 
 _NEXT: dict[JobState, set[JobState]] = {
     JobState.EXPORTING: {JobState.UPLOADING, JobState.SUBMITTING},
@@ -76,7 +82,7 @@ _NEXT: dict[JobState, set[JobState]] = {
 }
 
 
-class IllegalTransition(RuntimeError):
+class IllegalTransitionError(RuntimeError):
     pass
 
 
@@ -130,7 +136,7 @@ class TextureJob:
         if new == self.state:
             return
         if not self.can_move_to(new):
-            raise IllegalTransition(f"{self.state.value} -> {new.value}")
+            raise IllegalTransitionError(f"{self.state.value} -> {new.value}")
         self.state = new
         self.state_since = time.time() if now is None else now
         if new not in (JobState.FAILED, JobState.CANCELLED):
@@ -149,7 +155,11 @@ class TextureJob:
         """Unfinished work that can go on without paying again (the generation already exists)."""
         if self.state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING):
             return True
-        return self.state in (JobState.FAILED, JobState.CANCELLED) and self.generation_id is not None and not self.maps
+        return (
+            self.state in (JobState.FAILED, JobState.CANCELLED)
+            and self.generation_id is not None
+            and not self.maps
+        )
 
     def status_text(self, now: float | None = None) -> str:
         now = time.time() if now is None else now

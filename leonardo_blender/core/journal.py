@@ -9,6 +9,7 @@ Plain files and ``os.replace``: safe to call from worker threads, no ``bpy``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -38,10 +39,8 @@ class Journal:
                     os.fsync(handle.fileno())
                 os.replace(tmp, self._path(job.id))
             except BaseException:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
-                except FileNotFoundError:
-                    pass
                 raise
 
     def load(self, job_id: str) -> TextureJob | None:
@@ -63,8 +62,5 @@ class Journal:
         return jobs
 
     def remove(self, job_id: str) -> None:
-        with self._lock:
-            try:
-                self._path(job_id).unlink()
-            except FileNotFoundError:
-                pass
+        with self._lock, contextlib.suppress(FileNotFoundError):
+            self._path(job_id).unlink()

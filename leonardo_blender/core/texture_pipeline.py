@@ -95,9 +95,8 @@ class TexturePipeline:
         return job
 
     def _emit(self) -> None:
-        if self.job.state.paid or self.job.generation_id:
-            if self.journal is not None:
-                self.journal.save(self.job)
+        if self.journal is not None and (self.job.state.paid or self.job.generation_id):
+            self.journal.save(self.job)
         self._publish(self.job.snapshot())
 
     # -- steps ---------------------------------------------------------------------------------------
@@ -109,7 +108,9 @@ class TexturePipeline:
         job.move_to(JobState.UPLOADING)
         self._emit()
         data = self.obj_path.read_bytes()
-        job.model_asset_id = self.client.upload_model(data, name=job.object_name or None, filename=self.obj_path.name)
+        job.model_asset_id = self.client.upload_model(
+            data, name=job.object_name or None, filename=self.obj_path.name
+        )
         self._emit()
 
     def _check_asset_still_exists(self) -> None:

@@ -15,9 +15,11 @@ from pathlib import Path
 
 os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="leonardo-bl-user-")  # before bpy
 
-import bpy  # noqa: E402  (must come first: it puts Blender's own modules on sys.path)
-import addon_utils  # noqa: E402
-import pytest  # noqa: E402
+import bpy  # first: importing bpy puts Blender's own modules (addon_utils, bl_pkg) on sys.path
+
+# isort: split
+import addon_utils
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -45,9 +47,9 @@ def addon(extension_zip: Path):
     assert MODULE in bpy.context.preferences.addons, "the extension zip did not install and enable"
     module = sys.modules[MODULE]
     yield module
+    # Disable (runs unregister) but do not uninstall: the user folder is a temporary one anyway, and
+    # extensions.package_uninstall makes the 4.2 bpy module segfault at exit (measured, not our code).
     addon_utils.disable(MODULE, default_set=True)
-    repo = next(r for r in bpy.context.preferences.extensions.repos if r.module == "user_default")
-    bpy.ops.extensions.package_uninstall(repo_directory=repo.directory, pkg_id="leonardo_blender")
 
 
 @pytest.fixture(scope="session")

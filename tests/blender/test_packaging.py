@@ -7,9 +7,8 @@ import zipfile
 from pathlib import Path
 
 import bpy
-import pytest
-
 import build_extension
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +20,7 @@ def test_manifest_passes_blenders_validator(tmp_path):
 
 @pytest.mark.parametrize(
     ("field", "broken"),
-    [('"4.2.0"', '"4.2"'), ("PBR materials\"", "PBR materials.\""), ('"Material"', '"Web API"')],
+    [('"4.2.0"', '"4.2"'), ('PBR materials"', 'PBR materials."'), ('"Material"', '"Web API"')],
 )
 def test_broken_manifest_is_rejected(tmp_path, field, broken):
     staged = build_extension.stage(tmp_path)

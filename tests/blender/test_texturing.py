@@ -143,12 +143,25 @@ def test_operator_properties_override_the_panel(service):
     body = service.requests_for("POST", "/generations-texture")[-1].json_body
     assert body["prompt"] == "from panel" and body["seed"] == 12 and body["front_rotation_offset"] == 90
     assert body["preview"] is False
-    assert texture(prompt="from operator", seed=5, front_rotation_offset=-90, preview=True,
-                   preview_direction="left", sd_version="v1_5", negative_prompt="dirt") == {"FINISHED"}
+    assert texture(
+        prompt="from operator",
+        seed=5,
+        front_rotation_offset=-90,
+        preview=True,
+        preview_direction="left",
+        sd_version="v1_5",
+        negative_prompt="dirt",
+    ) == {"FINISHED"}
     body = service.requests_for("POST", "/generations-texture")[-1].json_body
     assert body == {
-        "prompt": "from operator", "modelAssetId": body["modelAssetId"], "seed": 5, "front_rotation_offset": -90,
-        "preview": True, "preview_direction": "left", "sd_version": "v1_5", "negative_prompt": "dirt",
+        "prompt": "from operator",
+        "modelAssetId": body["modelAssetId"],
+        "seed": 5,
+        "front_rotation_offset": -90,
+        "preview": True,
+        "preview_direction": "left",
+        "sd_version": "v1_5",
+        "negative_prompt": "dirt",
     }
     assert jobs()[-1].cost == 30
 

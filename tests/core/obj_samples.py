@@ -5,8 +5,14 @@ from __future__ import annotations
 # A unit cube, forward -Z / up Y (so Blender's -Y "front" is OBJ +Z), each face its own UV square
 # in a 3x2 grid, faces wound counter-clockwise seen from outside.
 _CUBE_VERTICES = [
-    (-1, -1, 1), (1, -1, 1), (1, 1, 1), (-1, 1, 1),  # z = +1 (Blender front, -Y)
-    (-1, -1, -1), (1, -1, -1), (1, 1, -1), (-1, 1, -1),  # z = -1 (back)
+    (-1, -1, 1),
+    (1, -1, 1),
+    (1, 1, 1),
+    (-1, 1, 1),  # z = +1 (Blender front, -Y)
+    (-1, -1, -1),
+    (1, -1, -1),
+    (1, 1, -1),
+    (-1, 1, -1),  # z = -1 (back)
 ]
 _CUBE_FACES = [
     (0, 1, 2, 3),  # +Z  front

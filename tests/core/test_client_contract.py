@@ -142,8 +142,10 @@ def test_optional_texture_fields_are_not_sent_when_unset(client, emulator):
 
 def test_texture_generations_for_model_pages(client):
     model_id = upload_cube(client)
-    ids = {client.create_texture(TextureRequest(prompt=f"p{i}", model_asset_id=model_id, preview=True)).id
-           for i in range(12)}
+    ids = {
+        client.create_texture(TextureRequest(prompt=f"p{i}", model_asset_id=model_id, preview=True)).id
+        for i in range(12)
+    }
     listed = client.texture_generations_for_model(model_id, page_size=5)
     assert {g.id for g in listed} == ids
 
@@ -205,13 +207,17 @@ def test_init_image_upload_get_delete(client, tmp_path):
 
 
 def test_variations(client):
-    created = client.create_image_generation(ImageGenerationRequest(prompt="moss", width=128, height=128, num_images=1))
+    created = client.create_image_generation(
+        ImageGenerationRequest(prompt="moss", width=128, height=128, num_images=1)
+    )
     image_id = wait_until(lambda: _image_done(client, created.id)).images[0].id
     jobs = [
         client.upscale(image_id),
         client.unzoom(image_id),
         client.remove_background(image_id),
-        client.universal_upscale(UniversalUpscaleRequest(generated_image_id=image_id, upscale_multiplier=1.5)),
+        client.universal_upscale(
+            UniversalUpscaleRequest(generated_image_id=image_id, upscale_multiplier=1.5)
+        ),
     ]
     for job in jobs:
         variation = wait_until(lambda job=job: _variation_done(client, job.id))
@@ -243,9 +249,9 @@ def _variation_done(client, variation_id):
 
 
 def test_wrong_key_is_an_authentication_error(emulator):
-    with LeonardoClient("11111111-2222-4333-8444-555555555555", emulator.base_url) as c:
-        with pytest.raises(errors.AuthenticationError) as info:
-            c.me()
+    wrong_key = "11111111-2222-4333-8444-555555555555"
+    with LeonardoClient(wrong_key, emulator.base_url) as c, pytest.raises(errors.AuthenticationError) as info:
+        c.me()
     assert info.value.status == 401 and info.value.action == "open_preferences"
 
 
@@ -264,17 +270,21 @@ def test_missing_key_is_refused_before_any_request():
 
 def test_wire_name_mistakes_are_bad_requests(client):
     with pytest.raises(errors.BadRequestError) as info:
-        client.transport.request("POST", "/generations-texture", json_body={"prompt": "x", "sd_Version": "v2"},
-                                 retry=Retry.PAID)
+        client.transport.request(
+            "POST", "/generations-texture", json_body={"prompt": "x", "sd_Version": "v2"}, retry=Retry.PAID
+        )
     assert info.value.code == "bad-request" and "sd_Version" in info.value.message
 
 
 def test_wrong_types_are_validation_errors(client):
     model_id = upload_cube(client)
     with pytest.raises(errors.ValidationError) as info:
-        client.transport.request("POST", "/generations-texture",
-                                 json_body={"prompt": "x", "modelAssetId": model_id, "preview": "yes"},
-                                 retry=Retry.PAID)
+        client.transport.request(
+            "POST",
+            "/generations-texture",
+            json_body={"prompt": "x", "modelAssetId": model_id, "preview": "yes"},
+            retry=Retry.PAID,
+        )
     assert info.value.code == "validation-failed"
 
 

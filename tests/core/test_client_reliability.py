@@ -89,8 +89,9 @@ def test_unreachable_host_is_a_network_error_after_retries():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: connection refused
-    with LeonardoClient("11111111-2222-4333-8444-555555555555", f"http://127.0.0.1:{port}/api/rest/v1",
-                        max_retries=2) as c:
+    with LeonardoClient(
+        "11111111-2222-4333-8444-555555555555", f"http://127.0.0.1:{port}/api/rest/v1", max_retries=2
+    ) as c:
         c.transport.backoff = FAST_BACKOFF
         with pytest.raises(errors.NetworkError) as info:
             c.me()
@@ -100,11 +101,13 @@ def test_unreachable_host_is_a_network_error_after_retries():
         assert not info.value.outcome_unknown, "a refused connection never reached the service"
 
 
-# -- paid creates are never duplicated ------------------------------------------------------------------------
+# -- paid creates are never duplicated ---------------------------------------------------------------------
 
 
 def test_paid_create_retries_429_and_creates_one_job(client, emulator, model_id):
-    emulator.faults.add(FaultRule("POST /generations-texture", "status", status=429, retry_after=0.05, times=2))
+    emulator.faults.add(
+        FaultRule("POST /generations-texture", "status", status=429, retry_after=0.05, times=2)
+    )
     before = len(emulator.state.texture_generations)
     created = client.create_texture(texture(model_id))
     assert creates(emulator) == 3
@@ -137,9 +140,9 @@ def test_paid_create_is_not_resent_when_the_outcome_is_unknown(client, emulator,
 def test_paid_create_read_timeout_is_reported_not_resent(emulator, model_id):
     emulator.faults.add(FaultRule("POST /generations-texture", "latency", seconds=1.5))
     before = len(emulator.state.texture_generations)
-    with fast_client(emulator, timeouts=Timeouts(connect=2, read=0.4)) as c:
-        with pytest.raises(errors.NetworkError) as info:
-            c.create_texture(texture(model_id))
+    short_read = Timeouts(connect=2, read=0.4)
+    with fast_client(emulator, timeouts=short_read) as c, pytest.raises(errors.NetworkError) as info:
+        c.create_texture(texture(model_id))
     assert info.value.outcome_unknown
     wait_until(lambda: len(emulator.state.texture_generations) == before + 1, timeout=5)
     time.sleep(0.3)
@@ -169,8 +172,15 @@ def test_no_duplicate_paid_job_under_any_fault_sequence(shared_emulator, shared_
         if fault is None:
             continue
         kind, status, after = fault
-        emu.faults.add(FaultRule("POST /generations-texture", kind, status=status, after_processing=after,
-                                 retry_after=0.01 if status == 429 else None))
+        emu.faults.add(
+            FaultRule(
+                "POST /generations-texture",
+                kind,
+                status=status,
+                after_processing=after,
+                retry_after=0.01 if status == 429 else None,
+            )
+        )
     before_jobs = len(emu.state.texture_generations)
     before_posts = len(emu.requests_for("POST", "/generations-texture"))
     with fast_client(emu, max_retries=5) as c:
@@ -215,9 +225,8 @@ def test_upload_retries_storage_errors(client, emulator):
 
 def test_expired_upload_slot_is_renewed_once(make_emulator):
     emu = make_emulator(upload_expiry_seconds=0.001)
-    with fast_client(emu) as c:
-        with pytest.raises(errors.UploadError) as info:
-            c.upload_model(cube_obj(), name="late")
+    with fast_client(emu) as c, pytest.raises(errors.UploadError) as info:
+        c.upload_model(cube_obj(), name="late")
     assert "expired" in info.value.message.lower()
     assert emu.count("POST", "/models-3d/upload") == 2
 

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from leonardo_blender.core.backoff import Backoff, parse_retry_after
 from leonardo_blender.core.fingerprint import obj_fingerprint, obj_stats
-from leonardo_blender.core.jobs import IllegalTransition, JobState, TextureJob, TextureParams, format_duration
+from leonardo_blender.core.jobs import (
+    IllegalTransitionError,
+    JobState,
+    TextureJob,
+    TextureParams,
+    format_duration,
+)
 from leonardo_blender.core.journal import Journal
 
 
@@ -23,18 +29,24 @@ def make_job(**kwargs) -> TextureJob:
 def test_happy_path_transitions_and_paid_flag():
     job = make_job()
     assert not job.state.paid
-    for state in (JobState.UPLOADING, JobState.SUBMITTING, JobState.GENERATING, JobState.DOWNLOADING,
-                  JobState.DOWNLOADED, JobState.APPLIED):
+    for state in (
+        JobState.UPLOADING,
+        JobState.SUBMITTING,
+        JobState.GENERATING,
+        JobState.DOWNLOADING,
+        JobState.DOWNLOADED,
+        JobState.APPLIED,
+    ):
         job.move_to(state)
     assert job.state.finished and job.state.paid
 
 
 def test_illegal_transition_is_refused():
     job = make_job()
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransitionError):
         job.move_to(JobState.APPLIED)
     job.move_to(JobState.UPLOADING)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransitionError):
         job.move_to(JobState.DOWNLOADED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -63,11 +64,15 @@ def test_full_job_uploads_submits_polls_and_downloads(emulator, tmp_path):
     job, recorder = run(emulator, tmp_path, seed=77, front_rotation_offset=180)
     assert job.state is JobState.DOWNLOADED, job.error
     assert recorder.states == [
-        JobState.UPLOADING, JobState.SUBMITTING, JobState.GENERATING, JobState.DOWNLOADING, JobState.DOWNLOADED,
+        JobState.UPLOADING,
+        JobState.SUBMITTING,
+        JobState.GENERATING,
+        JobState.DOWNLOADING,
+        JobState.DOWNLOADED,
     ]
     assert set(job.maps) == {"ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT"}
     for path in job.maps.values():
-        assert open(path, "rb").read(3) == b"\xff\xd8\xff"
+        assert Path(path).read_bytes()[:3] == b"\xff\xd8\xff"
     assert job.seed_used == 77 and job.cost == 150
     assert job.model_asset_id in emulator.state.model_assets
     body = emulator.requests_for("POST", "/generations-texture")[-1].json_body
@@ -156,22 +161,27 @@ def test_corrupt_map_is_downloaded_again(emulator, tmp_path):
     emulator.faults.add(FaultRule("GET cdn/textures/normal.jpg", "corrupt_image", times=1))
     job, _ = run(emulator, tmp_path)
     assert job.state is JobState.DOWNLOADED
-    assert open(job.maps["NORMAL"], "rb").read(3) == b"\xff\xd8\xff"
+    assert Path(job.maps["NORMAL"]).read_bytes()[:3] == b"\xff\xd8\xff"
 
 
 @pytest.mark.parametrize("state", [JobState.GENERATING, JobState.RECONCILING])
 def test_resume_from_a_saved_record_never_creates_again(emulator, tmp_path, state):
     first, _ = run(emulator, tmp_path)
     saved = TextureJob(
-        params=first.params, model_asset_id=first.model_asset_id,
+        params=first.params,
+        model_asset_id=first.model_asset_id,
         generation_id=first.generation_id if state is JobState.GENERATING else None,
         submitted_at=first.submitted_at,
     )
     saved.state = state
     posts = emulator.count("POST", "/generations-texture")
-    resumed, _ = run(emulator, tmp_path / "again", job=saved, obj=False,
-                     settings=PipelineSettings(poll=FAST_POLL, reconcile_wait=0.05,
-                                               known_generation_ids=()))
+    resumed, _ = run(
+        emulator,
+        tmp_path / "again",
+        job=saved,
+        obj=False,
+        settings=PipelineSettings(poll=FAST_POLL, reconcile_wait=0.05, known_generation_ids=()),
+    )
     assert resumed.state is JobState.DOWNLOADED, resumed.error
     assert resumed.generation_id == first.generation_id
     assert emulator.count("POST", "/generations-texture") == posts
