@@ -34,8 +34,7 @@ class LEONARDO_AP_preferences(bpy.types.AddonPreferences):
         name="Texture Folder",
         description="Where maps are saved, relative to the .blend ('//' = the .blend's folder). "
         "Maps of unsaved files wait in the add-on's user folder and move here on first save",
-        default="//textures/leonardo",
-        subtype="DIR_PATH",
+        default="//textures/leonardo",  # plain text: "//" means the .blend's folder, per file
     )
     pack_images: BoolProperty(  # type: ignore[valid-type]
         name="Pack Textures into .blend",

@@ -20,7 +20,6 @@ import bpy
 
 from ..api.client import LeonardoClient
 from ..api.errors import LeonardoError
-from ..core.fingerprint import obj_fingerprint
 from ..core.jobs import JobState, TextureJob, TextureParams
 from ..core.journal import Journal
 from ..core.texture_pipeline import PipelineSettings, TexturePipeline
@@ -117,12 +116,12 @@ def start(
         uv_map=prepared.uv_map,
     )
     obj_path = addon.user_dir("exports") / f"{job.id}.obj"
-    data = mesh_export.export_obj(context, obj, obj_path)
-    job.mesh_fingerprint = obj_fingerprint(data)
-    if obj.leonardo.model_asset_id and obj.leonardo.mesh_fingerprint == job.mesh_fingerprint:
-        job.model_asset_id = obj.leonardo.model_asset_id
+    mesh_export.export_obj(context, obj, obj_path)
+    previous = (
+        (obj.leonardo.model_asset_id, obj.leonardo.mesh_fingerprint) if obj.leonardo.model_asset_id else None
+    )
     write_record(job)
-    _launch(job, settings, obj_path=obj_path)
+    _launch(job, settings, obj_path=obj_path, previous_upload=previous)
     return job, prepared.warnings
 
 
@@ -140,7 +139,13 @@ def resume(job: TextureJob) -> bool:
     return True
 
 
-def _launch(job: TextureJob, settings: addon.Settings, *, obj_path: Path | None) -> None:
+def _launch(
+    job: TextureJob,
+    settings: addon.Settings,
+    *,
+    obj_path: Path | None,
+    previous_upload: tuple[str, str] | None = None,
+) -> None:
     maps_dir = storage.maps_dir_for(job, settings.texture_folder)
     known = tuple(j.generation_id for j in all_records() if j.generation_id and j.id != job.id)
     cancel = threading.Event()
@@ -162,6 +167,7 @@ def _launch(job: TextureJob, settings: addon.Settings, *, obj_path: Path | None)
                 journal=journal_,
                 publish=lambda snapshot: dispatcher.post(partial(_on_snapshot, snapshot)),
                 settings=PipelineSettings(job_timeout=settings.job_timeout, known_generation_ids=known),
+                previous_upload=previous_upload,
             )
             return pipeline.run()
         finally:

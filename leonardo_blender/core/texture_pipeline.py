@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..api import errors
@@ -24,6 +24,7 @@ from ..api.client import LeonardoClient
 from ..api.files import FileTransfer, image_kind
 from ..api.models import JobStatus, TextureGeneration, TextureRequest
 from .backoff import JOB_POLL, Backoff
+from .fingerprint import obj_fingerprint
 from .jobs import JobState, TextureJob
 from .journal import Journal
 
@@ -52,6 +53,7 @@ class TexturePipeline:
         obj_path: Path | None = None,
         journal: Journal | None = None,
         settings: PipelineSettings | None = None,
+        previous_upload: tuple[str, str] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.client = client
@@ -61,6 +63,7 @@ class TexturePipeline:
         self.journal = journal
         self.settings = settings or PipelineSettings()
         self._publish = publish
+        self.previous_upload = previous_upload  # (model asset id, fingerprint) the object was uploaded as
         self._rng = rng or random.Random()
 
     @property
@@ -73,6 +76,7 @@ class TexturePipeline:
         job = self.job
         try:
             if job.generation_id is None and job.state is not JobState.RECONCILING:
+                self._identify_mesh()
                 if job.model_asset_id is None or job.state is JobState.UPLOADING:
                     self._upload()
                 else:
@@ -100,6 +104,19 @@ class TexturePipeline:
         self._publish(self.job.snapshot())
 
     # -- steps ---------------------------------------------------------------------------------------
+
+    def _identify_mesh(self) -> None:
+        """Fingerprint the exported mesh; reuse the object's model asset when the shape is unchanged."""
+        job = self.job
+        if self.obj_path is None or job.mesh_fingerprint is not None:
+            return
+        job.mesh_fingerprint = obj_fingerprint(self.obj_path.read_bytes())
+        if (
+            self.previous_upload
+            and self.previous_upload[1] == job.mesh_fingerprint
+            and not job.model_asset_id
+        ):
+            job.model_asset_id = self.previous_upload[0]
 
     def _upload(self) -> None:
         job = self.job
@@ -258,6 +275,9 @@ def _epoch(stamp: str | None, *, default: float) -> float:
     if not stamp:
         return default
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
         return default
+    if moment.tzinfo is None:  # Hasura timestamps are UTC without an offset
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -185,3 +185,47 @@ def test_resume_from_a_saved_record_never_creates_again(emulator, tmp_path, stat
     assert resumed.state is JobState.DOWNLOADED, resumed.error
     assert resumed.generation_id == first.generation_id
     assert emulator.count("POST", "/generations-texture") == posts
+
+
+def test_service_timestamps_are_read_as_utc():
+    from leonardo_blender.core.texture_pipeline import _epoch
+
+    assert _epoch("1970-01-01T00:01:00.000", default=-1) == 60.0
+    assert _epoch("1970-01-01T00:01:00Z", default=-1) == 60.0
+    assert _epoch("1970-01-01T01:01:00+01:00", default=-1) == 60.0
+    assert _epoch("yesterday", default=-1) == -1
+    assert _epoch(None, default=-2) == -2
+
+
+def test_previous_upload_is_reused_only_for_the_same_fingerprint(emulator, tmp_path):
+    from leonardo_blender.core.fingerprint import obj_fingerprint
+
+    first, _ = run(emulator, tmp_path)
+    uploads = emulator.count("POST", "/models-3d/upload")
+
+    def again(previous):
+        obj_path = tmp_path / "again.obj"
+        obj_path.write_bytes(cube_obj(name="Renamed"))  # a new name, the same shape
+        client = LeonardoClient(emulator.api_key, emulator.base_url)
+        job = TextureJob(params=TextureParams(prompt="tin"), object_name="Cube")
+        pipeline = TexturePipeline(
+            client,
+            job,
+            maps_dir=tmp_path / "m2",
+            obj_path=obj_path,
+            publish=lambda s: None,
+            settings=PipelineSettings(poll=FAST_POLL),
+            previous_upload=previous,
+        )
+        try:
+            return pipeline.run()
+        finally:
+            client.close()
+
+    reused = again((first.model_asset_id, obj_fingerprint(cube_obj())))
+    assert reused.model_asset_id == first.model_asset_id
+    assert emulator.count("POST", "/models-3d/upload") == uploads
+    changed = again((first.model_asset_id, "0" * 64))
+    assert changed.model_asset_id != first.model_asset_id
+    assert emulator.count("POST", "/models-3d/upload") == uploads + 1
+    assert changed.mesh_fingerprint == obj_fingerprint(cube_obj())
