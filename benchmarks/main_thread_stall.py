@@ -95,9 +95,7 @@ def main() -> int:
         f"operator execute (main thread): {operator_seconds * 1000:.1f} ms, "
         f"of which OBJ export {export_seconds[0] * 1000:.1f} ms (excluded from the target)"
     )
-    print(
-        f"ticks: {len(ms)}, median {statistics.median(ms):.2f} ms, p99 {p99:.2f} ms, longest {ms[-1]:.2f} ms"
-    )
+    print(f"ticks: {len(ms)}, median {statistics.median(ms):.2f} ms, p99 {p99:.2f} ms, longest {ms[-1]:.2f} ms")
     print(f"longest single callback (material build included): {stats['longest_callback'] * 1000:.2f} ms")
     print(f"operator execute without export: {(operator_seconds - export_seconds[0]) * 1000:.1f} ms")
     print("target: < 16 ms per tick ->", "MET" if ms[-1] < 16 else "NOT MET")

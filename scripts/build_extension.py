@@ -34,9 +34,7 @@ def stage(staging_root: Path) -> Path:
     shutil.copytree(
         PACKAGE,
         target,
-        ignore=lambda directory, names: [
-            n for n in names if n in EXCLUDED_DIRS or n.endswith((".pyc", ".pyo"))
-        ],
+        ignore=lambda directory, names: [n for n in names if n in EXCLUDED_DIRS or n.endswith((".pyc", ".pyo"))],
     )
     shutil.copy2(MANIFEST, target / "blender_manifest.toml")
     return target

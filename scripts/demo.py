@@ -21,12 +21,8 @@ from leonardo_blender.emulator import DEMO_API_KEY  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Texture a mesh headless in Blender with the Leonardo add-on"
-    )
-    parser.add_argument(
-        "--live", action="store_true", help="use the real Leonardo service (LEONARDO_API_KEY)"
-    )
+    parser = argparse.ArgumentParser(description="Texture a mesh headless in Blender with the Leonardo add-on")
+    parser.add_argument("--live", action="store_true", help="use the real Leonardo service (LEONARDO_API_KEY)")
     parser.add_argument("--mesh", type=Path, help=".obj or .blend to texture (default: Suzanne)")
     parser.add_argument("--prompt", default="weathered bronze statue, green patina")
     parser.add_argument(

@@ -45,9 +45,7 @@ MODULE = "bl_ext.user_default.leonardo_blender"
 
 def install_addon() -> None:
     zip_path = build_extension.build(Path(tempfile.mkdtemp(prefix="leonardo-dist-")))
-    bpy.ops.extensions.package_install_files(
-        filepath=str(zip_path), repo="user_default", enable_on_install=True
-    )
+    bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True)
     if MODULE not in bpy.context.preferences.addons:
         raise SystemExit("the extension did not install")
     bpy.context.preferences.system.use_online_access = True  # running the demo is the user's consent

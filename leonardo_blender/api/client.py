@@ -53,9 +53,7 @@ class LeonardoClient:
         cancel: threading.Event | None = None,
     ) -> None:
         self.cancel = cancel or threading.Event()
-        self.transport = Transport(
-            base_url, api_key, timeouts=timeouts, max_retries=max_retries, cancel=self.cancel
-        )
+        self.transport = Transport(base_url, api_key, timeouts=timeouts, max_retries=max_retries, cancel=self.cancel)
         self.files = FileTransfer(cancel=self.cancel)
 
     def __repr__(self) -> str:
@@ -157,9 +155,7 @@ class LeonardoClient:
         raise AssertionError("unreachable")
 
     def model_assets(self, user_id: str, page_size: int = PAGE_SIZE) -> list[ModelAsset]:
-        return list(
-            self._pages(f"/models-3d/user/{user_id}", "model_assets", ModelAsset.from_wire, page_size)
-        )
+        return list(self._pages(f"/models-3d/user/{user_id}", "model_assets", ModelAsset.from_wire, page_size))
 
     def model_asset(self, model_id: str) -> ModelAsset:
         body = self._get(f"/models-3d/{model_id}")
@@ -171,9 +167,7 @@ class LeonardoClient:
     # -- texture generations -----------------------------------------------------------------------
 
     def create_texture(self, request: TextureRequest) -> CreatedJob:
-        body = self.transport.request(
-            "POST", "/generations-texture", json_body=request.to_wire(), retry=Retry.PAID
-        )
+        body = self.transport.request("POST", "/generations-texture", json_body=request.to_wire(), retry=Retry.PAID)
         return CreatedJob.from_wire(body, "textureGenerationJob")
 
     def texture_generation(self, generation_id: str) -> TextureGeneration:
@@ -181,9 +175,7 @@ class LeonardoClient:
         row = self._by_pk(body, "model_asset_texture_generations_by_pk", "texture generation", generation_id)
         return TextureGeneration.from_wire(row)
 
-    def texture_generations_for_model(
-        self, model_id: str, page_size: int = PAGE_SIZE
-    ) -> list[TextureGeneration]:
+    def texture_generations_for_model(self, model_id: str, page_size: int = PAGE_SIZE) -> list[TextureGeneration]:
         return list(
             self._pages(
                 f"/generations-texture/model/{model_id}",
@@ -212,21 +204,15 @@ class LeonardoClient:
         return ImageGeneration.from_wire(self._by_pk(body, "generations_by_pk", "generation", generation_id))
 
     def image_generations_for_user(self, user_id: str, page_size: int = PAGE_SIZE) -> list[ImageGeneration]:
-        return list(
-            self._pages(f"/generations/user/{user_id}", "generations", ImageGeneration.from_wire, page_size)
-        )
+        return list(self._pages(f"/generations/user/{user_id}", "generations", ImageGeneration.from_wire, page_size))
 
     def delete_image_generation(self, generation_id: str) -> str:
-        return self._delete(
-            f"/generations/{generation_id}", "delete_generations_by_pk", "generation", generation_id
-        )
+        return self._delete(f"/generations/{generation_id}", "delete_generations_by_pk", "generation", generation_id)
 
     # -- init images -------------------------------------------------------------------------------
 
     def create_init_image_upload(self, extension: str) -> UploadSlot:
-        body = self.transport.request(
-            "POST", "/init-image", json_body={"extension": extension}, retry=Retry.CREATE
-        )
+        body = self.transport.request("POST", "/init-image", json_body={"extension": extension}, retry=Retry.CREATE)
         return UploadSlot.from_init_image_upload(body)
 
     def upload_init_image(self, path: Path) -> str:
@@ -256,9 +242,7 @@ class LeonardoClient:
         return self._variation("/variations/upscale", "sdUpscaleJob", {"id": image_id})
 
     def unzoom(self, image_id: str, *, is_variation: bool = False) -> CreatedJob:
-        return self._variation(
-            "/variations/unzoom", "sdUnzoomJob", {"id": image_id, "isVariation": is_variation}
-        )
+        return self._variation("/variations/unzoom", "sdUnzoomJob", {"id": image_id, "isVariation": is_variation})
 
     def remove_background(self, image_id: str, *, is_variation: bool = False) -> CreatedJob:
         return self._variation("/variations/nobg", "sdNobgJob", {"id": image_id, "isVariation": is_variation})

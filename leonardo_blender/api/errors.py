@@ -54,11 +54,7 @@ class LeonardoError(Exception):
     def user_message(self) -> str:
         """One line for the panel or ``self.report``: what happened, then what to do."""
         if self.fix:
-            return (
-                f"{self.message}. {self.fix}"
-                if not self.message.endswith(".")
-                else f"{self.message} {self.fix}"
-            )
+            return f"{self.message}. {self.fix}" if not self.message.endswith(".") else f"{self.message} {self.fix}"
         return self.message
 
 

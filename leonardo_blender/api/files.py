@@ -131,9 +131,7 @@ class FileTransfer:
                 response = self.session.get(url, timeout=self.timeouts.as_tuple(), allow_redirects=True)
             except requests.RequestException as exc:
                 if attempt >= self.max_retries:
-                    raise errors.NetworkError(
-                        f"Downloading the {what} failed: {type(exc).__name__}"
-                    ) from None
+                    raise errors.NetworkError(f"Downloading the {what} failed: {type(exc).__name__}") from None
                 self._wait(attempt)
                 attempt += 1
                 continue

@@ -239,10 +239,7 @@ class TextureRequest:
             raise ValueError("The prompt is longer than 1500 characters")
         if not self.model_asset_id:
             raise ValueError("No model asset id")
-        if (
-            self.front_rotation_offset is not None
-            and self.front_rotation_offset not in FRONT_ROTATION_OFFSETS
-        ):
+        if self.front_rotation_offset is not None and self.front_rotation_offset not in FRONT_ROTATION_OFFSETS:
             raise ValueError(f"front_rotation_offset must be one of {FRONT_ROTATION_OFFSETS}")
         if self.sd_version is not None and self.sd_version not in SD_VERSIONS:
             raise ValueError(f"sd_version must be one of {SD_VERSIONS}")
@@ -487,9 +484,7 @@ class PromptResult:
         row = body.get("promptGeneration")
         if not isinstance(row, Mapping):
             raise UnexpectedResponseError("The service's answer has no 'promptGeneration'")
-        return cls(
-            prompt=str(_require(row, "prompt", "prompt")), api_credit_cost=_opt_int(row, "apiCreditCost")
-        )
+        return cls(prompt=str(_require(row, "prompt", "prompt")), api_credit_cost=_opt_int(row, "apiCreditCost"))
 
 
 @dataclass(frozen=True)

@@ -225,9 +225,7 @@ class Transport:
         return errors.NetworkError(redact(text, self._api_key), outcome_unknown=unknown)
 
     def _http_failure(self, response: requests.Response, retry: Retry) -> errors.LeonardoError:
-        return error_from_response(
-            response, secrets=(self._api_key,), outcome_unknown_on_5xx=retry is Retry.PAID
-        )
+        return error_from_response(response, secrets=(self._api_key,), outcome_unknown_on_5xx=retry is Retry.PAID)
 
 
 def request_never_sent(exc: BaseException) -> bool:

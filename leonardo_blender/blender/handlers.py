@@ -10,65 +10,34 @@ from __future__ import annotations
 import bpy
 from bpy.app.handlers import persistent
 
-from ..core.jobs import JobState, TextureJob
-from . import addon, dispatcher, online, storage, texture_jobs
-
-INTERRUPTED_BEFORE_SUBMIT = "Interrupted before it reached the service; nothing was charged. Texture again."
-
-
-def resume_unfinished() -> list[str]:
-    """Bring every job of the open file forward: merge the journal, apply downloaded results,
-    resume paid jobs that have not finished. Returns the ids of resumed jobs."""
-    journal = texture_jobs.journal()
-    resumed: list[str] = []
-    can_reach_service = online.why_offline() is None and addon.settings().has_key
-    for scene in bpy.data.scenes:
-        for item in list(scene.leonardo.jobs):
-            if not item.payload or texture_jobs.is_running(item.job_id):
-                continue
-            job = TextureJob.from_json(item.payload)
-            newer = journal.load(job.id)
-            if newer is not None and newer.state_since > job.state_since:
-                job = newer
-                texture_jobs.write_record(job)
-            if job.state is JobState.DOWNLOADED:
-                texture_jobs.apply(job)
-            elif job.state in (JobState.EXPORTING, JobState.UPLOADING) or (
-                job.state is JobState.SUBMITTING and not job.model_asset_id
-            ):
-                job.fail(INTERRUPTED_BEFORE_SUBMIT)
-                texture_jobs.write_record(job)
-            elif job.state in texture_jobs.RESUMABLE:
-                if can_reach_service and texture_jobs.resume(job):
-                    resumed.append(job.id)
-                elif not can_reach_service:
-                    item.error = "Waiting: allow online access and set an API key to resume"
-    return resumed
+from ..core.jobs import TextureJob
+from . import addon, dispatcher, recovery, storage, texture_jobs
 
 
 @persistent
 def on_load_post(filepath: str = "", *_args: object) -> None:
-    resume_unfinished()
+    recovery.resume_unfinished()
     dispatcher.wake()
 
 
 @persistent
 def on_save_pre(filepath: str = "", *_args: object) -> None:
+    """Before writing: move maps of unsaved work beside the new file, and tie jobs to that file."""
     if not filepath:
         return
     settings = addon.settings()
     moved = storage.relocate_unsaved_images(filepath, settings.texture_folder)
-    if not moved:
-        return
     for scene in bpy.data.scenes:
         for item in scene.leonardo.jobs:
             if not item.payload:
                 continue
             job = texture_jobs.load_job(item.job_id) or TextureJob.from_json(item.payload)
-            if storage.rewrite_job_maps(job, moved):
+            changed = storage.rewrite_job_maps(job, moved)
+            if changed or job.blend_path != filepath:
                 job.blend_path = filepath
                 texture_jobs.write_record(job)
-                texture_jobs.journal().save(job)
+                if job.state.paid:
+                    texture_jobs.journal().save(job)
 
 
 @persistent
@@ -90,7 +59,7 @@ _HANDLERS = (
 
 def _resume_after_enable() -> None:
     if bpy.data.filepath or any(len(s.leonardo.jobs) for s in bpy.data.scenes):
-        resume_unfinished()
+        recovery.resume_unfinished()
     return None
 
 

@@ -159,9 +159,7 @@ def export_obj(context: bpy.types.Context, obj: bpy.types.Object, filepath: Path
             with context.temp_override(active_object=obj, object=obj):
                 bpy.ops.object.mode_set(mode="EDIT")
     if not filepath.is_file() or filepath.stat().st_size == 0:
-        raise SelectionError(
-            f"Blender's OBJ exporter wrote nothing for '{obj.name}' (is it in the view layer?)"
-        )
+        raise SelectionError(f"Blender's OBJ exporter wrote nothing for '{obj.name}' (is it in the view layer?)")
     data = filepath.read_bytes()
     if b"\nvt " not in data:
         raise SelectionError(f"The exported '{obj.name}' has no UVs; unwrap it first")

@@ -17,9 +17,7 @@ from ..core.jobs import JobState, TextureParams
 from . import addon, mesh_export, online, texture_jobs
 from .properties import DIRECTION_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
 
-NO_KEY_MESSAGE = (
-    f"No Leonardo API key: set it in Preferences > Add-ons > Leonardo, or in ${addon.ENV_API_KEY}"
-)
+NO_KEY_MESSAGE = f"No Leonardo API key: set it in Preferences > Add-ons > Leonardo, or in ${addon.ENV_API_KEY}"
 
 
 def parse_seed(text: str) -> int | None:
@@ -82,24 +80,18 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         seed = (None if self.seed < 0 else int(self.seed)) if given("seed") else parse_seed(panel.seed)
         if given("front_rotation_offset"):
             if self.front_rotation_offset not in FRONT_ROTATION_OFFSETS:
-                raise ValueError(
-                    f"front_rotation_offset must be one of {', '.join(map(str, FRONT_ROTATION_OFFSETS))}"
-                )
+                raise ValueError(f"front_rotation_offset must be one of {', '.join(map(str, FRONT_ROTATION_OFFSETS))}")
             offset = int(self.front_rotation_offset)
         else:
             offset = panel.front_rotation_offset
         return TextureParams(
             prompt=prompt.strip(),
-            negative_prompt=(
-                self.negative_prompt if given("negative_prompt") else panel.negative_prompt
-            ).strip(),
+            negative_prompt=(self.negative_prompt if given("negative_prompt") else panel.negative_prompt).strip(),
             seed=seed,
             sd_version=self.sd_version if given("sd_version") else panel.sd_version,
             front_rotation_offset=offset,
             preview=bool(self.preview if given("preview") else panel.preview),
-            preview_direction=self.preview_direction
-            if given("preview_direction")
-            else panel.preview_direction,
+            preview_direction=self.preview_direction if given("preview_direction") else panel.preview_direction,
         )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -120,9 +112,7 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         started = []
         for obj in objects:
             try:
-                job, warnings = texture_jobs.start(
-                    context, obj, params, auto_unwrap=context.scene.leonardo.auto_unwrap
-                )
+                job, warnings = texture_jobs.start(context, obj, params, auto_unwrap=context.scene.leonardo.auto_unwrap)
             except mesh_export.SelectionError as exc:
                 self.report({"ERROR"}, str(exc))
                 continue
@@ -142,9 +132,7 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         if not texture_jobs.wait(job_ids, timeout):
             for job_id in job_ids:
                 texture_jobs.cancel(job_id)
-            self.report(
-                {"ERROR"}, f"Gave up waiting after {timeout:.0f} s; resume the jobs from the panel later"
-            )
+            self.report({"ERROR"}, f"Gave up waiting after {timeout:.0f} s; resume the jobs from the panel later")
             return {"CANCELLED"}
         ok = True
         for job_id in job_ids:
@@ -202,9 +190,7 @@ class LEONARDO_OT_resume_job(_JobOperator):
             self.report({"ERROR"}, NO_KEY_MESSAGE)
             return {"CANCELLED"}
         if not texture_jobs.resume(job):
-            self.report(
-                {"WARNING"}, "This job cannot be resumed: it never reached the service; texture again"
-            )
+            self.report({"WARNING"}, "This job cannot be resumed: it never reached the service; texture again")
             return {"CANCELLED"}
         return {"FINISHED"}
 

@@ -112,6 +112,9 @@ class LEONARDO_PG_scene(bpy.types.PropertyGroup):
 
 
 class LEONARDO_PG_object(bpy.types.PropertyGroup):
+    uid: StringProperty(  # type: ignore[valid-type]
+        name="Identity", description="Finds this object again for its jobs even after a rename"
+    )
     model_asset_id: StringProperty(  # type: ignore[valid-type]
         name="Model Asset", description="Leonardo 3D model asset this object was uploaded as"
     )
@@ -120,8 +123,53 @@ class LEONARDO_PG_object(bpy.types.PropertyGroup):
     )
 
 
+class LEONARDO_PG_asset(bpy.types.PropertyGroup):
+    """One 3D model asset of the account, as listed in the Model Assets panel."""
+
+    asset_id: StringProperty()  # type: ignore[valid-type]
+    created_at: StringProperty()  # type: ignore[valid-type]
+    mesh_url: StringProperty()  # type: ignore[valid-type]
+    linked_objects: StringProperty()  # type: ignore[valid-type]
+    checked: BoolProperty(name="Select", description="Include in Delete")  # type: ignore[valid-type]
+
+
+class LEONARDO_PG_generation(bpy.types.PropertyGroup):
+    """One texture generation of a model asset, as listed in the History panel."""
+
+    generation_id: StringProperty()  # type: ignore[valid-type]
+    status: StringProperty()  # type: ignore[valid-type]
+    prompt: StringProperty()  # type: ignore[valid-type]
+    negative_prompt: StringProperty()  # type: ignore[valid-type]
+    seed: StringProperty()  # type: ignore[valid-type]
+    created_at: StringProperty()  # type: ignore[valid-type]
+    kind: StringProperty()  # type: ignore[valid-type]
+    job_id: StringProperty()  # type: ignore[valid-type]
+    material_name: StringProperty()  # type: ignore[valid-type]
+    applied: BoolProperty()  # type: ignore[valid-type]
+    local: BoolProperty()  # type: ignore[valid-type]
+    icon_id: IntProperty()  # type: ignore[valid-type]
+
+
+HISTORY_SOURCE_ITEMS = [
+    ("OBJECT", "Active Object", "History of the active object's model asset"),
+    ("ASSET", "Chosen Asset", "History of the asset chosen in the Model Assets list"),
+]
+
+
 class LEONARDO_PG_runtime(bpy.types.PropertyGroup):
-    """Runtime UI state (``WindowManager.leonardo``): not saved in .blend files."""
+    """Runtime UI state (``WindowManager.leonardo``): lists fetched from the service, never secrets."""
+
+    assets: CollectionProperty(type=LEONARDO_PG_asset)  # type: ignore[valid-type]
+    assets_index: IntProperty()  # type: ignore[valid-type]
+    assets_state: StringProperty()  # type: ignore[valid-type]
+    assets_error: StringProperty()  # type: ignore[valid-type]
+    history: CollectionProperty(type=LEONARDO_PG_generation)  # type: ignore[valid-type]
+    history_index: IntProperty()  # type: ignore[valid-type]
+    history_state: StringProperty()  # type: ignore[valid-type]
+    history_error: StringProperty()  # type: ignore[valid-type]
+    history_model_id: StringProperty()  # type: ignore[valid-type]
+    history_source: EnumProperty(name="Show", items=HISTORY_SOURCE_ITEMS, default="OBJECT")  # type: ignore[valid-type]
+    recoverable_jobs: IntProperty()  # type: ignore[valid-type]
 
     username: StringProperty()  # type: ignore[valid-type]
     credits: IntProperty(default=-1)  # type: ignore[valid-type]

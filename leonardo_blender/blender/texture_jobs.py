@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import traceback
+import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
@@ -37,6 +39,8 @@ class Running:
 
 
 _running: dict[str, Running] = {}
+#: Called on the main thread with the job id whenever a job's worker ends (e.g. refresh the balance).
+finished_listeners: list[Callable[[str], None]] = []
 _journal: Journal | None = None
 
 
@@ -108,18 +112,19 @@ def start(
     """Export ``obj`` and start its job on a worker. Returns the job and any warnings."""
     settings = addon.settings()
     prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
+    if not obj.leonardo.uid:
+        obj.leonardo.uid = uuid.uuid4().hex
     job = TextureJob(
         params=params,
         object_name=obj.name,
+        object_uid=obj.leonardo.uid,
         scene_name=context.scene.name,
         blend_path=bpy.data.filepath,
         uv_map=prepared.uv_map,
     )
     obj_path = addon.user_dir("exports") / f"{job.id}.obj"
     mesh_export.export_obj(context, obj, obj_path)
-    previous = (
-        (obj.leonardo.model_asset_id, obj.leonardo.mesh_fingerprint) if obj.leonardo.model_asset_id else None
-    )
+    previous = (obj.leonardo.model_asset_id, obj.leonardo.mesh_fingerprint) if obj.leonardo.model_asset_id else None
     write_record(job)
     _launch(job, settings, obj_path=obj_path, previous_upload=previous)
     return job, prepared.warnings
@@ -155,9 +160,7 @@ def _launch(
     journal_ = journal()
 
     def _work() -> TextureJob:  # worker thread: plain values only
-        client = LeonardoClient(
-            settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel
-        )
+        client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
         try:
             pipeline = TexturePipeline(
                 client,
@@ -182,15 +185,29 @@ def _launch(
 # -- results on the main thread --------------------------------------------------------------------------
 
 
+def find_object(job: TextureJob) -> bpy.types.Object | None:
+    """The job's object, even if it was renamed since (its ``uid`` travels with it)."""
+    by_name = bpy.data.objects.get(job.object_name)
+    if by_name is not None and (not job.object_uid or by_name.leonardo.uid == job.object_uid):
+        return by_name
+    if job.object_uid:
+        return next((o for o in bpy.data.objects if o.leonardo.uid == job.object_uid), None)
+    return None
+
+
 def _on_snapshot(snapshot: TextureJob) -> None:
     running = _running.get(snapshot.id)
     if running is not None:
         running.latest = snapshot
-    obj = bpy.data.objects.get(snapshot.object_name)
-    uploaded = snapshot.model_asset_id and snapshot.mesh_fingerprint
-    if obj is not None and uploaded and obj.leonardo.model_asset_id != snapshot.model_asset_id:
-        obj.leonardo.model_asset_id = snapshot.model_asset_id
-        obj.leonardo.mesh_fingerprint = snapshot.mesh_fingerprint
+    obj = find_object(snapshot)
+    if obj is not None and snapshot.model_asset_id and snapshot.mesh_fingerprint:
+        link = obj.leonardo
+        if (link.model_asset_id, link.mesh_fingerprint) != (
+            snapshot.model_asset_id,
+            snapshot.mesh_fingerprint,
+        ):
+            link.model_asset_id = snapshot.model_asset_id
+            link.mesh_fingerprint = snapshot.mesh_fingerprint
     if snapshot.state is JobState.DOWNLOADED:
         apply(snapshot)
         return
@@ -199,6 +216,8 @@ def _on_snapshot(snapshot: TextureJob) -> None:
 
 def _on_finished(job_id: str, future: Future[TextureJob]) -> None:
     running = _running.pop(job_id, None)
+    for listener in finished_listeners:
+        listener(job_id)
     error = future.exception() if not future.cancelled() else None
     if error is not None:
         traceback.print_exception(type(error), error, error.__traceback__)
@@ -211,7 +230,7 @@ def _on_finished(job_id: str, future: Future[TextureJob]) -> None:
 
 def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material | None:
     """Build (or reuse) the job's material and put it on its object (or ``object_name``)."""
-    target = bpy.data.objects.get(object_name or job.object_name)
+    target = bpy.data.objects.get(object_name) if object_name else find_object(job)
     missing = [path for path in job.maps.values() if not Path(path).is_file()]
     if missing:
         job.fail(f"{len(missing)} downloaded map(s) are missing from disk", "retry")
@@ -222,15 +241,15 @@ def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material
     mat = existing or _build(job, settings)
     job.material_name = mat.name
     if target is None or target.type != "MESH":
-        job.error = (
-            f"'{job.object_name}' no longer exists; apply the result to another object from the job list"
-        )
+        job.error = f"'{job.object_name}' no longer exists; apply the result to another object from the job list"
         write_record(job)
         journal().save(job)
         return mat
     material.assign(target, mat)
-    if object_name:
-        job.object_name = target.name
+    job.object_name = target.name
+    if not target.leonardo.uid:
+        target.leonardo.uid = uuid.uuid4().hex
+    job.object_uid = target.leonardo.uid
     job.move_to(JobState.APPLIED)
     write_record(job)
     journal().save(job)
@@ -263,10 +282,18 @@ def _build(job: TextureJob, settings: addon.Settings) -> bpy.types.Material:
     else:
         storage.make_image_paths_relative(mat)
     if settings.mark_as_assets:
-        mat.asset_mark()
-        if not bpy.app.background:
-            mat.asset_generate_preview()
+        mark_as_asset(mat, job.maps.get("ALBEDO"))
     return mat
+
+
+def mark_as_asset(mat: bpy.types.Material, preview_image: str | None) -> None:
+    """Show the material in the Asset Browser, with the albedo map as its preview."""
+    mat.asset_mark()
+    mat.asset_data.description = mat.get("leonardo_prompt", "")
+    mat.asset_data.tags.new("Leonardo", skip_if_exists=True)
+    if preview_image and Path(preview_image).is_file():
+        with contextlib.suppress(RuntimeError), bpy.context.temp_override(id=mat):
+            bpy.ops.ed.lib_id_load_custom_preview(filepath=preview_image)
 
 
 # -- control --------------------------------------------------------------------------------------------

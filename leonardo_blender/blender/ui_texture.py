@@ -105,11 +105,7 @@ class LEONARDO_PT_texture(bpy.types.Panel):
             layout.label(text=f"{obj.name}: not a mesh", icon="ERROR")
             return
         mesh = obj.data
-        uv = (
-            "UVs"
-            if mesh.uv_layers
-            else ("no UVs: will unwrap" if context.scene.leonardo.auto_unwrap else "no UVs!")
-        )
+        uv = "UVs" if mesh.uv_layers else ("no UVs: will unwrap" if context.scene.leonardo.auto_unwrap else "no UVs!")
         uploaded = " · uploaded" if obj.leonardo.model_asset_id else ""
         layout.label(text=f"{obj.name}: {len(mesh.polygons)} faces, {uv}{uploaded}", icon="MESH_DATA")
 
@@ -170,6 +166,4 @@ class LEONARDO_PT_jobs(bpy.types.Panel):
         if item.error_action == "open_preferences":
             box.operator("leonardo.open_preferences", icon="PREFERENCES")
         elif item.error_action == "top_up":
-            box.operator(
-                "wm.url_open", text="Top Up Credits", icon="URL"
-            ).url = "https://app.leonardo.ai/api-access"
+            box.operator("wm.url_open", text="Top Up Credits", icon="URL").url = "https://app.leonardo.ai/api-access"

@@ -31,9 +31,7 @@ class Backoff:
         draw = (rng or random).random()
         return max(0.0, raw - spread * draw)
 
-    def delay_honouring(
-        self, attempt: int, retry_after: float | None, rng: random.Random | None = None
-    ) -> float:
+    def delay_honouring(self, attempt: int, retry_after: float | None, rng: random.Random | None = None) -> float:
         """The backoff delay, but never shorter than the server's ``Retry-After``."""
         computed = self.delay(attempt, rng)
         if retry_after is None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
+#: Stored instead of a hash when the user linked an object to an existing asset by hand: the next job
+#: trusts the link and uploads nothing, whatever the geometry.
+LINKED = "linked"
+
 _IGNORED_PREFIXES = (b"#", b"mtllib", b"usemtl", b"o ", b"g ", b"s ")
 
 

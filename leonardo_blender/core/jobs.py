@@ -107,6 +107,7 @@ class TextureParams:
 class TextureJob:
     params: TextureParams
     object_name: str = ""
+    object_uid: str = ""
     scene_name: str = ""
     blend_path: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -155,11 +156,7 @@ class TextureJob:
         """Unfinished work that can go on without paying again (the generation already exists)."""
         if self.state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING):
             return True
-        return (
-            self.state in (JobState.FAILED, JobState.CANCELLED)
-            and self.generation_id is not None
-            and not self.maps
-        )
+        return self.state in (JobState.FAILED, JobState.CANCELLED) and self.generation_id is not None and not self.maps
 
     def status_text(self, now: float | None = None) -> str:
         now = time.time() if now is None else now

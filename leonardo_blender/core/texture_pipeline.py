@@ -24,7 +24,7 @@ from ..api.client import LeonardoClient
 from ..api.files import FileTransfer, image_kind
 from ..api.models import JobStatus, TextureGeneration, TextureRequest
 from .backoff import JOB_POLL, Backoff
-from .fingerprint import obj_fingerprint
+from .fingerprint import LINKED, obj_fingerprint
 from .jobs import JobState, TextureJob
 from .journal import Journal
 
@@ -113,7 +113,7 @@ class TexturePipeline:
         job.mesh_fingerprint = obj_fingerprint(self.obj_path.read_bytes())
         if (
             self.previous_upload
-            and self.previous_upload[1] == job.mesh_fingerprint
+            and self.previous_upload[1] in (job.mesh_fingerprint, LINKED)
             and not job.model_asset_id
         ):
             job.model_asset_id = self.previous_upload[0]
@@ -125,9 +125,7 @@ class TexturePipeline:
         job.move_to(JobState.UPLOADING)
         self._emit()
         data = self.obj_path.read_bytes()
-        job.model_asset_id = self.client.upload_model(
-            data, name=job.object_name or None, filename=self.obj_path.name
-        )
+        job.model_asset_id = self.client.upload_model(data, name=job.object_name or None, filename=self.obj_path.name)
         self._emit()
 
     def _check_asset_still_exists(self) -> None:

@@ -25,13 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Local emulator of the Leonardo.AI REST API (listens on 127.0.0.1 only).",
     )
     parser.add_argument("--port", type=int, default=0, help="API port (0 = pick a free one)")
-    parser.add_argument(
-        "--api-key", default=None, help=f"key clients must send (default: the demo key {DEMO_API_KEY})"
-    )
+    parser.add_argument("--api-key", default=None, help=f"key clients must send (default: the demo key {DEMO_API_KEY})")
     parser.add_argument("--job-seconds", type=float, default=2.0, help="minimum time a job stays PENDING")
-    parser.add_argument(
-        "--texture-size", type=int, default=1024, help="edge length of texture maps in pixels"
-    )
+    parser.add_argument("--texture-size", type=int, default=1024, help="edge length of texture maps in pixels")
     parser.add_argument("--credits", type=int, default=10_000, help="starting API credit balance")
     parser.add_argument(
         "--fault",
@@ -78,13 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         for rule in rules:
             emulator.faults.add(rule)
         print(emulator.base_url, flush=True)
-        key_note = (
-            "the demo API key " + DEMO_API_KEY if args.api_key is None else "the API key given with --api-key"
-        )
+        key_note = "the demo API key " + DEMO_API_KEY if args.api_key is None else "the API key given with --api-key"
         _stderr_line(f"Leonardo emulator ready at {emulator.base_url}; clients must send {key_note}")
-        _stderr_line(
-            f"upload host {emulator.upload_origin}, CDN host {emulator.cdn_origin}; stop with Ctrl-C"
-        )
+        _stderr_line(f"upload host {emulator.upload_origin}, CDN host {emulator.cdn_origin}; stop with Ctrl-C")
         while not stop.wait(0.5):
             pass
     finally:

@@ -53,15 +53,12 @@ class CdnApp:
 
     def _serve(self, request: Request, key: str, route_key: str, has_authorization: bool) -> Response:
         if request.method not in ("GET", "HEAD"):
-            raise S3Error(
-                405, "MethodNotAllowed", "The specified method is not allowed against this resource."
-            )
+            raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
         if has_authorization:
             raise S3Error(
                 400,
                 "InvalidArgument",
-                "Only one auth mechanism allowed; only the signed URL or the Authorization header "
-                "should be specified",
+                "Only one auth mechanism allowed; only the signed URL or the Authorization header should be specified",
             )
         problem = self.ctx.signer.check_cdn(key, request.query)
         if problem is not None:

@@ -60,11 +60,7 @@ class FaultRule:
         split_pattern(self.route)  # raises ValueError for a malformed route
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(KINDS)}")
-        if (
-            not isinstance(self.times, int)
-            or isinstance(self.times, bool)
-            or (self.times < 1 and self.times != -1)
-        ):
+        if not isinstance(self.times, int) or isinstance(self.times, bool) or (self.times < 1 and self.times != -1):
             raise ValueError("times must be a positive integer or -1 (forever)")
         if self.kind == "status" and (
             not isinstance(self.status, int) or isinstance(self.status, bool) or not 100 <= self.status <= 599

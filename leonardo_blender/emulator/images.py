@@ -145,9 +145,7 @@ def generation_image(prompt: str, seed: int, width: int, height: int, tiling: bo
     rng = _rng_for(prompt, seed)
     palette = prompt_palette(prompt, rng)
     pattern = _wave_field(rng, width, height, tiling, terms=10)
-    shading = 0.5 * _wave_field(rng, width, height, tiling, terms=8) + 0.5 * _value_noise(
-        rng, width, height, tiling
-    )
+    shading = 0.5 * _wave_field(rng, width, height, tiling, terms=8) + 0.5 * _value_noise(rng, width, height, tiling)
     rgb = _colorize(pattern, shading, palette)
     if not tiling:
         rgb *= _gradient(width, height)[..., None]

@@ -37,9 +37,7 @@ class JobRunner:
             self._log(line)
 
 
-def texture_work(
-    runner: JobRunner, state: State, generation: TextureGeneration, mesh: ObjMesh, size: int
-) -> None:
+def texture_work(runner: JobRunner, state: State, generation: TextureGeneration, mesh: ObjMesh, size: int) -> None:
     """Render the job's maps from the uploaded mesh and store them under the images' keys."""
     try:
         maps = render_texture_maps(

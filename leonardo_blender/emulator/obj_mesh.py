@@ -214,12 +214,8 @@ def parse_obj(data: bytes) -> ObjMesh:
         vertices_before, texcoords_before = _definitions_before_faces(raw.lines)
     else:
         vertices_before = texcoords_before = np.zeros(len(raw.faces), dtype=np.int64)
-    vertex_index = _resolve_indices(
-        corners.vertex, vertices_before[corner_face], len(positions), "v", corner_face
-    )
-    texcoord_index = _resolve_indices(
-        corners.texcoord, texcoords_before[corner_face], len(uvs), "vt", corner_face
-    )
+    vertex_index = _resolve_indices(corners.vertex, vertices_before[corner_face], len(positions), "v", corner_face)
+    texcoord_index = _resolve_indices(corners.texcoord, texcoords_before[corner_face], len(uvs), "vt", corner_face)
     tri_corners, tri_polygon = _fan_triangulate(corners.corners_per_face)
     return ObjMesh(
         positions=positions,

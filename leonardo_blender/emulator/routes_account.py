@@ -79,9 +79,7 @@ def pricing(ctx: AppContext, call: Call) -> dict[str, Any]:
 
 def _prompt_answer(ctx: AppContext, prompt: str) -> dict[str, Any]:
     ctx.state.charge(PROMPT_COST, ctx.user_id)
-    return {
-        "promptGeneration": {"prompt": prompt, "apiCreditCost": PROMPT_COST, "cost": cost_object(PROMPT_COST)}
-    }
+    return {"promptGeneration": {"prompt": prompt, "apiCreditCost": PROMPT_COST, "cost": cost_object(PROMPT_COST)}}
 
 
 def random_prompt(ctx: AppContext, call: Call) -> dict[str, Any]:
@@ -94,9 +92,7 @@ def improve_prompt(ctx: AppContext, call: Call) -> dict[str, Any]:
         raise unexpected("Prompt is too long, please keep it under 200 characters")
     if not prompt:
         raise unexpected("Invalid prompt, the prompt must not be empty.")
-    extra = (
-        "cinematic motion, smooth camera move" if call.args.get("isVideo") else "physically based materials"
-    )
+    extra = "cinematic motion, smooth camera move" if call.args.get("isVideo") else "physically based materials"
     instructions = (call.args.get("promptInstructions") or "").strip()
     parts = [
         prompt,
@@ -200,12 +196,8 @@ SERVICE_PARAMS = InputObject(
         "UNIVERSAL_UPSCALER_ULTRA": _params(
             "UniversalUpscalerUltraParams", inputWidth=INT, inputHeight=INT, upscaleMultiplier=FLOAT
         ),
-        "LCM_GENERATION": _params(
-            "LcmGenerationParams", height=INT, width=INT, instantRefine=BOOLEAN, refine=BOOLEAN
-        ),
-        "MODEL_TRAINING": _params(
-            "ModelTrainingParams", resolution=INT, sd_version=STRING, datasetImageCount=INT
-        ),
+        "LCM_GENERATION": _params("LcmGenerationParams", height=INT, width=INT, instantRefine=BOOLEAN, refine=BOOLEAN),
+        "MODEL_TRAINING": _params("ModelTrainingParams", resolution=INT, sd_version=STRING, datasetImageCount=INT),
         "MOTION_VIDEO_GENERATION": _params("MotionVideoGenerationParams", resolution=STRING),
         "VEO3_MOTION_VIDEO_GENERATION": _params("Veo3MotionVideoGenerationParams", resolution=STRING),
         "FANTASY_AVATAR_GENERATION": _params(

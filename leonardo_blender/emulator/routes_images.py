@@ -61,9 +61,7 @@ def generation_json(ctx: AppContext, generation: Generation) -> dict[str, Any]:
         "promptMagicStrength": params.get("promptMagicStrength"),
         "promptMagicVersion": params.get("promptMagicVersion"),
         "ultra": bool(params.get("ultra") or False),
-        "generated_images": [_image_json(ctx, image) for image in generation.images]
-        if status == "COMPLETE"
-        else [],
+        "generated_images": [_image_json(ctx, image) for image in generation.images] if status == "COMPLETE" else [],
         "generation_elements": [
             {
                 "id": index + 1,
@@ -172,9 +170,7 @@ def create_generation(ctx: AppContext, call: Call) -> dict[str, Any]:
         state.generations[generation_id] = generation
     if fault is None:
         ctx.jobs.submit(partial(generation_work, ctx.jobs, state, generation))
-    return {
-        "sdGenerationJob": {"generationId": generation_id, "apiCreditCost": cost, "cost": cost_object(cost)}
-    }
+    return {"sdGenerationJob": {"generationId": generation_id, "apiCreditCost": cost, "cost": cost_object(cost)}}
 
 
 def get_generation(ctx: AppContext, call: Call) -> dict[str, Any]:
@@ -235,11 +231,7 @@ def upload_init_image(ctx: AppContext, call: Call) -> dict[str, Any]:
 def get_init_image(ctx: AppContext, call: Call) -> dict[str, Any]:
     with ctx.state.lock:
         image = visible_init_image(ctx, call.args["id"])
-        body = (
-            {"createdAt": iso(image.created_at), "id": image.id, "url": ctx.cdn_url(image.key)}
-            if image
-            else None
-        )
+        body = {"createdAt": iso(image.created_at), "id": image.id, "url": ctx.cdn_url(image.key)} if image else None
         return {"init_images_by_pk": body}
 
 

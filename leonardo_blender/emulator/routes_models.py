@@ -102,9 +102,7 @@ ROUTES = [
     Route(
         "POST",
         "/models-3d/upload",
-        schema(
-            action_root("uploadModelAsset"), modelExtension=Field(STRING, required=True), name=Field(STRING)
-        ),
+        schema(action_root("uploadModelAsset"), modelExtension=Field(STRING, required=True), name=Field(STRING)),
         upload_model,
     ),
     Route(

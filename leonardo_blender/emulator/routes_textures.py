@@ -89,9 +89,7 @@ def create_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
         if asset is None:
             raise unexpected(f"model asset not found: {model_id}")
         if not asset.uploaded or asset.mesh is None:
-            raise unexpected(
-                f"model asset {model_id} has no uploaded mesh: POST the OBJ file to its modelUrl first"
-            )
+            raise unexpected(f"model asset {model_id} has no uploaded mesh: POST the OBJ file to its modelUrl first")
         state.charge(cost, ctx.user_id)
         generation_id = new_id()
         fault = ctx.faults.take_one(PHASE_JOB, call.route_key)
@@ -126,18 +124,12 @@ def create_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
 def get_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
     with ctx.state.lock:
         generation = ctx.state.texture_generations.get(call.args["id"])
-        return {
-            "model_asset_texture_generations_by_pk": texture_json(ctx, generation) if generation else None
-        }
+        return {"model_asset_texture_generations_by_pk": texture_json(ctx, generation) if generation else None}
 
 
 def list_textures(ctx: AppContext, call: Call) -> dict[str, Any]:
     with ctx.state.lock:
-        matching = [
-            gen
-            for gen in ctx.state.texture_generations.values()
-            if gen.model_asset_id == call.args["modelId"]
-        ]
+        matching = [gen for gen in ctx.state.texture_generations.values() if gen.model_asset_id == call.args["modelId"]]
         items = page(matching, call.args.get("offset"), call.args.get("limit"))
         return {"model_asset_texture_generations": [texture_json(ctx, gen) for gen in items]}
 

@@ -57,14 +57,10 @@ def _init_source(ctx: AppContext, image_id: str) -> tuple[str, str]:
     return image.id, image.key
 
 
-def _create(
-    ctx: AppContext, call: Call, kind: str, source: tuple[str, str], factor: float = 2.0
-) -> tuple[str, int]:
+def _create(ctx: AppContext, call: Call, kind: str, source: tuple[str, str], factor: float = 2.0) -> tuple[str, int]:
     """Charge, record and start a variation job; returns (id, cost). Caller holds the state lock."""
     state, cost = ctx.state, VARIATION_COSTS[kind]
-    transform = {"upscale": "UPSCALE", "unzoom": "UNZOOM", "nobg": "NOBG", "universal-upscaler": "UPSCALE"}[
-        kind
-    ]
+    transform = {"upscale": "UPSCALE", "unzoom": "UNZOOM", "nobg": "NOBG", "universal-upscaler": "UPSCALE"}[kind]
     state.charge(cost, ctx.user_id)
     variation_id = new_id()
     fault = ctx.faults.take_one(PHASE_JOB, call.route_key)
@@ -103,9 +99,7 @@ def _simple(kind: str, response_key: str) -> Any:
 
 def universal_upscaler(ctx: AppContext, call: Call) -> dict[str, Any]:
     args = call.args
-    given = [
-        name for name in ("generatedImageId", "initImageId", "variationId") if args.get(name) is not None
-    ]
+    given = [name for name in ("generatedImageId", "initImageId", "variationId") if args.get(name) is not None]
     if len(given) != 1:
         raise unexpected("exactly one of generatedImageId, initImageId or variationId is required")
     for name, (low, high) in _UNIVERSAL_RANGES.items():

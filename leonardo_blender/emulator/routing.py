@@ -33,9 +33,7 @@ def split_pattern(pattern: str) -> tuple[str, str]:
     method, sep, template = text.partition(" ")
     template = template.strip()
     if not sep or not method or not template:
-        raise ValueError(
-            f"route {pattern!r} must look like 'METHOD /template' (e.g. 'POST /generations-texture')"
-        )
+        raise ValueError(f"route {pattern!r} must look like 'METHOD /template' (e.g. 'POST /generations-texture')")
     return method.upper(), normalize_template(template)
 
 
@@ -66,7 +64,6 @@ def template_regex(template: str) -> re.Pattern[str]:
     """Compile ``/models-3d/{id}`` into a regex with one named group per placeholder."""
     parts = re.split(r"(\{[A-Za-z_][A-Za-z0-9_]*\})", template)
     regex = "".join(
-        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") and part.endswith("}") else re.escape(part)
-        for part in parts
+        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") and part.endswith("}") else re.escape(part) for part in parts
     )
     return re.compile(f"^{regex}$")

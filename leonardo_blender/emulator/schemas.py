@@ -100,9 +100,7 @@ def _coerce_int(value: Any, name: str, path: str) -> int:
 
 
 def _type_error(expected: str, type_name: str, value: Any, path: str) -> Exception:
-    return validation_failed(
-        f"expected {expected} for type '{type_name}', but found {json_kind(value)}", path
-    )
+    return validation_failed(f"expected {expected} for type '{type_name}', but found {json_kind(value)}", path)
 
 
 @dataclass(frozen=True)

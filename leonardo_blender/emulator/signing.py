@@ -108,9 +108,7 @@ class Signer:
                         document,
                         f'Invalid according to Policy: Policy Condition failed: ["eq", "${name}", "{value}"]',
                     )
-        extra = sorted(
-            name for name in form if name not in allowed and not name.lower().startswith("x-ignore-")
-        )
+        extra = sorted(name for name in form if name not in allowed and not name.lower().startswith("x-ignore-"))
         if extra:
             return document, f"Invalid according to Policy: Extra input fields: {', '.join(extra)}"
         return document, None

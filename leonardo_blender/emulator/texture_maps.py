@@ -46,9 +46,7 @@ _NEIGHBOUR_SHIFTS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1),
 def front_direction(front_rotation_offset: float) -> np.ndarray:
     """Unit vector (Blender frame, Z up) the model's front faces: ``(sin θ, -cos θ, 0)``."""
     if not np.isfinite(front_rotation_offset):
-        raise ValueError(
-            f"front_rotation_offset must be a finite number of degrees, got {front_rotation_offset}"
-        )
+        raise ValueError(f"front_rotation_offset must be a finite number of degrees, got {front_rotation_offset}")
     theta = np.deg2rad(float(front_rotation_offset))
     return np.round(np.array([np.sin(theta), -np.cos(theta), 0.0]), 12)
 
@@ -90,9 +88,7 @@ def classify_triangles(mesh: ObjMesh, front_rotation_offset: float) -> np.ndarra
     return polygon_side[mesh.tri_polygon].astype(np.int64)
 
 
-def triangle_labels(
-    mesh: ObjMesh, front_rotation_offset: float, preview: bool, preview_direction: str
-) -> np.ndarray:
+def triangle_labels(mesh: ObjMesh, front_rotation_offset: float, preview: bool, preview_direction: str) -> np.ndarray:
     """Side index per triangle, or :data:`UNTEXTURED_LABEL` where a preview leaves the side untextured."""
     sides = classify_triangles(mesh, front_rotation_offset)
     if not preview:
@@ -297,9 +293,7 @@ def encode_jpeg(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
 # --- entry point -----------------------------------------------------------------------------------
 
 
-def _validate_request(
-    size: int, preview: bool, preview_direction: str | None, map_types: Sequence[str]
-) -> str:
+def _validate_request(size: int, preview: bool, preview_direction: str | None, map_types: Sequence[str]) -> str:
     """Check arguments; return the normalised preview direction (``front`` when absent or unused)."""
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE}, got {size}")

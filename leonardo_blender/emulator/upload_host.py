@@ -61,9 +61,7 @@ class UploadApp:
 
     def _upload(self, request: Request, bucket: str, kind: str, has_authorization: bool) -> Response:
         if request.method != "POST":
-            raise S3Error(
-                405, "MethodNotAllowed", "The specified method is not allowed against this resource."
-            )
+            raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
         if kind == "unknown":
             raise S3Error(404, "NoSuchBucket", "The specified bucket does not exist")
         if has_authorization:
@@ -82,16 +80,12 @@ class UploadApp:
         with self.ctx.state.lock:
             slot = self.ctx.state.upload_slots.get(form["key"])
         if slot is None or slot.bucket != bucket:
-            raise S3Error(
-                403, "AccessDenied", "Invalid according to Policy: no upload slot for this key and bucket"
-            )
+            raise S3Error(403, "AccessDenied", "Invalid according to Policy: no upload slot for this key and bucket")
         if time.time() >= slot.expires_at:
             raise S3Error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
         data = file_part.data
         if not data:
-            raise S3Error(
-                400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"
-            )
+            raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
         if len(data) > MAX_UPLOAD_BYTES:
             raise S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
         if slot.kind == "model":
@@ -153,9 +147,7 @@ def _read_form(request: Request) -> tuple[dict[str, str], Part]:
         try:
             form[part.name] = part.data.decode("utf-8")
         except UnicodeDecodeError:
-            raise S3Error(
-                400, "InvalidArgument", f"The form field '{part.name}' is not UTF-8 text."
-            ) from None
+            raise S3Error(400, "InvalidArgument", f"The form field '{part.name}' is not UTF-8 text.") from None
     return form, parts[-1]
 
 

@@ -41,9 +41,7 @@ def extension_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def addon(extension_zip: Path):
     """The add-on installed from the built zip and enabled, as Blender users get it."""
-    bpy.ops.extensions.package_install_files(
-        filepath=str(extension_zip), repo="user_default", enable_on_install=True
-    )
+    bpy.ops.extensions.package_install_files(filepath=str(extension_zip), repo="user_default", enable_on_install=True)
     assert MODULE in bpy.context.preferences.addons, "the extension zip did not install and enable"
     module = sys.modules[MODULE]
     yield module

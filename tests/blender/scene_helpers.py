@@ -39,9 +39,7 @@ def linked_from(socket: bpy.types.NodeSocket) -> bpy.types.Node | None:
     return socket.links[0].from_node if socket.is_linked else None
 
 
-def render_from(
-    direction: tuple[float, float, float], path: Path, *, size: int = 48, samples: int = 8
-) -> np.ndarray:
+def render_from(direction: tuple[float, float, float], path: Path, *, size: int = 48, samples: int = 8) -> np.ndarray:
     """Render the scene with Cycles (CPU) from ``direction`` (a unit vector from the origin towards
     the camera) and return the pixels as float RGB (0..1, display-referred, Standard view)."""
     scene = bpy.context.scene

@@ -237,7 +237,7 @@ def test_offline_mode_makes_no_request(addon, emulator, offline, clean_scene, mo
     assert not bpy.ops.leonardo.texture_selected.poll()
     with pytest.raises(RuntimeError):
         bpy.ops.leonardo.texture_selected(prompt="x", wait=True)
-    addon.blender.handlers.resume_unfinished()
+    addon.blender.recovery.resume_unfinished()
     assert len(emulator.requests) == before
 
 

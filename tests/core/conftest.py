@@ -107,9 +107,7 @@ class Client:
         return str(slot["modelId"])
 
     def create_texture(self, model_id: str, **fields: Any) -> str:
-        response = self.post(
-            "/generations-texture", {"prompt": "rusty metal", "modelAssetId": model_id, **fields}
-        )
+        response = self.post("/generations-texture", {"prompt": "rusty metal", "modelAssetId": model_id, **fields})
         assert response.status_code == 200, response.text
         return str(response.json()["textureGenerationJob"]["id"])
 

@@ -207,17 +207,13 @@ def test_init_image_upload_get_delete(client, tmp_path):
 
 
 def test_variations(client):
-    created = client.create_image_generation(
-        ImageGenerationRequest(prompt="moss", width=128, height=128, num_images=1)
-    )
+    created = client.create_image_generation(ImageGenerationRequest(prompt="moss", width=128, height=128, num_images=1))
     image_id = wait_until(lambda: _image_done(client, created.id)).images[0].id
     jobs = [
         client.upscale(image_id),
         client.unzoom(image_id),
         client.remove_background(image_id),
-        client.universal_upscale(
-            UniversalUpscaleRequest(generated_image_id=image_id, upscale_multiplier=1.5)
-        ),
+        client.universal_upscale(UniversalUpscaleRequest(generated_image_id=image_id, upscale_multiplier=1.5)),
     ]
     for job in jobs:
         variation = wait_until(lambda job=job: _variation_done(client, job.id))

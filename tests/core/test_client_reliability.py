@@ -105,9 +105,7 @@ def test_unreachable_host_is_a_network_error_after_retries():
 
 
 def test_paid_create_retries_429_and_creates_one_job(client, emulator, model_id):
-    emulator.faults.add(
-        FaultRule("POST /generations-texture", "status", status=429, retry_after=0.05, times=2)
-    )
+    emulator.faults.add(FaultRule("POST /generations-texture", "status", status=429, retry_after=0.05, times=2))
     before = len(emulator.state.texture_generations)
     created = client.create_texture(texture(model_id))
     assert creates(emulator) == 3

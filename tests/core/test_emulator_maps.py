@@ -284,9 +284,7 @@ _OBJ_LIKE = st.tuples(st.lists(_LINE, max_size=30), st.sampled_from(["\n", "\r\n
 
 
 @settings(max_examples=250, deadline=None)
-@given(
-    st.one_of(_OBJ_LIKE, st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")), st.binary())
-)
+@given(st.one_of(_OBJ_LIKE, st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")), st.binary()))
 def test_parse_obj_only_ever_raises_obj_error(data: bytes) -> None:
     try:
         mesh = parse_obj(data)
@@ -312,8 +310,7 @@ def valid_obj(draw: st.DrawFn) -> tuple[bytes, list[list[int]], list[list[int]]]
         ts = draw(st.lists(st.integers(0, n_t - 1), min_size=size, max_size=size))
         negative, with_normal = draw(st.booleans()), draw(st.booleans())
         corners = [
-            f"{v - n_v if negative else v + 1}/{t - n_t if negative else t + 1}"
-            + ("/1" if with_normal else "")
+            f"{v - n_v if negative else v + 1}/{t - n_t if negative else t + 1}" + ("/1" if with_normal else "")
             for v, t in zip(vs, ts, strict=True)
         ]
         lines.append("f " + " ".join(corners))
@@ -365,9 +362,7 @@ def test_polygon_is_classified_by_area_weighted_normal() -> None:
     mesh = parse_obj(text)
     corners = mesh.positions[mesh.tri_positions]
     own_normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-    own_sides = {
-        SIDES[i] for i in np.argmax(own_normals[:, [0, 2, 1]] * (1, -1, 1) @ side_directions(0).T, 1)
-    }
+    own_sides = {SIDES[i] for i in np.argmax(own_normals[:, [0, 2, 1]] * (1, -1, 1) @ side_directions(0).T, 1)}
     assert own_sides == {"front", "left"}  # so the test can tell polygon from triangle classification
     assert set(classify_triangles(mesh, 0).tolist()) == {SIDES.index("front")}
 
@@ -402,9 +397,7 @@ def test_flipping_v_in_the_obj_breaks_the_layout() -> None:
 @pytest.mark.parametrize("direction", ["front", "back", "left", "right"])
 def test_preview_colours_only_the_chosen_side(direction: str) -> None:
     mesh = parse_obj(cube_obj())
-    maps = render_texture_maps(
-        mesh, front_rotation_offset=90, preview=True, preview_direction=direction, size=128
-    )
+    maps = render_texture_maps(mesh, front_rotation_offset=90, preview=True, preview_direction=direction, size=128)
     sides = face_sides_in_albedo(decode(maps["ALBEDO"]))
     for face, side in EXPECTED_SIDES[90].items():
         assert sides[face] == (side if side == direction else "untextured")
@@ -418,9 +411,7 @@ def test_preview_colours_only_the_chosen_side(direction: str) -> None:
 
 
 def test_roughness_is_per_side() -> None:
-    roughness = decode(
-        render_texture_maps(parse_obj(cube_obj()), size=128, map_types=["ROUGHNESS"])["ROUGHNESS"]
-    )
+    roughness = decode(render_texture_maps(parse_obj(cube_obj()), size=128, map_types=["ROUGHNESS"])["ROUGHNESS"])
     for face_index, face in enumerate(CUBE_FACES):
         value = pixel_at_uv(roughness, *uv_cell_centre(face_index))
         assert np.ptp(value) < 3
@@ -485,9 +476,7 @@ def test_invalid_arguments_raise_value_error() -> None:
     full = render_texture_maps(mesh, size=32, map_types=["ALBEDO"])
     assert render_texture_maps(mesh, size=32, map_types=["ALBEDO"], preview_direction="diagonal") == full
     upper = render_texture_maps(mesh, size=32, map_types=["ALBEDO"], preview=True, preview_direction="BACK")
-    assert upper == render_texture_maps(
-        mesh, size=32, map_types=["ALBEDO"], preview=True, preview_direction="back"
-    )
+    assert upper == render_texture_maps(mesh, size=32, map_types=["ALBEDO"], preview=True, preview_direction="back")
     with pytest.raises(ValueError, match="size"):
         render_texture_maps(mesh, size=4)
     with pytest.raises(ValueError, match="finite"):

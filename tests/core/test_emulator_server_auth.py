@@ -27,18 +27,14 @@ def test_missing_key_is_401_access_denied(emulator):
 def test_wrong_uuid_key_is_401(emulator):
     other_key = str(uuid.uuid4())
     assert other_key != emulator.api_key
-    response = requests.get(
-        emulator.base_url + "/me", headers={"Authorization": f"Bearer {other_key}"}, timeout=5
-    )
+    response = requests.get(emulator.base_url + "/me", headers={"Authorization": f"Bearer {other_key}"}, timeout=5)
     assert response.status_code == 401
     assert response.json() == UNAUTHORIZED
 
 
 def test_key_that_is_not_uuid_shaped_is_500_from_the_auth_hook(emulator):
     for key in ("not-a-uuid", emulator.api_key + "x", ""):
-        response = requests.get(
-            emulator.base_url + "/me", headers={"Authorization": f"Bearer {key}"}, timeout=5
-        )
+        response = requests.get(emulator.base_url + "/me", headers={"Authorization": f"Bearer {key}"}, timeout=5)
         assert response.status_code == 500, key
         assert response.json() == HOOK_FAILED
 
@@ -66,9 +62,7 @@ def test_demo_key_is_the_default_and_a_custom_key_replaces_it(make_emulator):
     custom = make_emulator(api_key=custom_key)
     me = requests.get(custom.base_url + "/me", headers={"Authorization": f"Bearer {custom_key}"}, timeout=5)
     assert me.status_code == 200
-    demo = requests.get(
-        custom.base_url + "/me", headers={"Authorization": f"Bearer {DEMO_API_KEY}"}, timeout=5
-    )
+    demo = requests.get(custom.base_url + "/me", headers={"Authorization": f"Bearer {DEMO_API_KEY}"}, timeout=5)
     assert demo.status_code == 401
     assert me.json()["user_details"][0]["user"]["id"] == custom.user_id != default.user_id
 

@@ -25,9 +25,7 @@ def test_latency_delays_then_serves(emulator, api):
 
 def test_status_with_retry_after_for_a_number_of_times(emulator, api):
     model_id = api.upload_model()
-    emulator.faults.add(
-        FaultRule(route="POST /generations-texture", kind="status", status=429, retry_after=1, times=2)
-    )
+    emulator.faults.add(FaultRule(route="POST /generations-texture", kind="status", status=429, retry_after=1, times=2))
     body = {"prompt": "x", "modelAssetId": model_id}
     for _ in range(2):
         refused = api.post("/generations-texture", body)
@@ -96,9 +94,9 @@ def test_failed_job(emulator, api):
     assert failed["status"] == "FAILED" and failed["model_asset_texture_images"] == []
     assert api.wait_texture(ok_id)["status"] == "COMPLETE"
     emulator.faults.add(FaultRule(route="POST /generations", kind="failed_job"))
-    generation_id = api.post(
-        "/generations", {"prompt": "x", "width": 64, "height": 64, "num_images": 1}
-    ).json()["sdGenerationJob"]["generationId"]
+    generation_id = api.post("/generations", {"prompt": "x", "width": 64, "height": 64, "num_images": 1}).json()[
+        "sdGenerationJob"
+    ]["generationId"]
     generation = api.wait(lambda: api.generation(generation_id))
     assert generation["status"] == "FAILED" and generation["generated_images"] == []
 
@@ -126,10 +124,7 @@ def test_faults_on_the_upload_and_cdn_hosts(emulator, api):
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
     assert "<Code>SlowDown</Code>" in refused.text
     assert (
-        requests.post(
-            slot["modelUrl"], data=fields, files={"file": ("m.obj", CUBE_OBJ)}, timeout=5
-        ).status_code
-        == 204
+        requests.post(slot["modelUrl"], data=fields, files={"file": ("m.obj", CUBE_OBJ)}, timeout=5).status_code == 204
     )
     emulator.faults.add(FaultRule(route="GET /cdn", kind="drop"))
     mesh_url = api.get(f"/models-3d/{slot['modelId']}").json()["model_assets_by_pk"]["meshUrl"]
@@ -165,9 +160,7 @@ def test_fault_rule_validation():
 
 def test_control_routes(emulator, api):
     control = emulator.origin + "/_emulator"
-    added = requests.post(
-        control + "/faults", json={"route": "GET /me", "kind": "status", "status": 418}, timeout=5
-    )
+    added = requests.post(control + "/faults", json={"route": "GET /me", "kind": "status", "status": 418}, timeout=5)
     assert added.status_code == 200 and added.json()["rule"]["status"] == 418
     assert requests.get(control + "/faults", timeout=5).json()["faults"][0]["remaining"] == 1
     assert api.get("/me").status_code == 418
@@ -181,9 +174,7 @@ def test_control_routes(emulator, api):
     bad = requests.post(control + "/faults", json={"route": "GET /me", "kind": "nope"}, timeout=5)
     assert bad.status_code == 400
     assert (
-        requests.post(
-            control + "/faults", json={"route": "GET /me", "kind": "drop", "extra": 1}, timeout=5
-        ).status_code
+        requests.post(control + "/faults", json={"route": "GET /me", "kind": "drop", "extra": 1}, timeout=5).status_code
         == 400
     )
     api.upload_model()

@@ -66,10 +66,7 @@ def test_image_generation_value_rules(emulator, api):
         assert response.json() == {"error": "invalid dimensions", "path": "$", "code": "unexpected"}
     too_many = api.post("/generations", {"prompt": "x", "width": 1024, "height": 1024, "num_images": 5})
     assert too_many.status_code == 400 and too_many.json()["error"] == "Too many images"
-    assert (
-        api.post("/generations", {"prompt": "x", "width": 512, "height": 512, "num_images": 9}).status_code
-        == 400
-    )
+    assert api.post("/generations", {"prompt": "x", "width": 512, "height": 512, "num_images": 9}).status_code == 400
     bad_init = api.post("/generations", {"prompt": "x", "init_image_id": str(uuid.uuid4())})
     assert bad_init.json()["error"] == "invalid init image id"
     assert emulator.state.generations == {}

@@ -70,9 +70,7 @@ def test_full_texture_flow(make_emulator, client_for):
         "seed",
         "status",
     }
-    assert (
-        done["prompt"] == "old wooden crate" and done["negativePrompt"] == "blurry" and done["seed"] == 4242
-    )
+    assert done["prompt"] == "old wooden crate" and done["negativePrompt"] == "blurry" and done["seed"] == 4242
     images = done["model_asset_texture_images"]
     assert [image["type"] for image in images] == FULL_TYPES
     # 5. download every map from the CDN

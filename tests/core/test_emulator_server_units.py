@@ -25,9 +25,7 @@ field_names = st.text(
 @settings(max_examples=60, deadline=None)
 @given(fields=st.dictionaries(field_names, st.text(max_size=40), max_size=8), payload=st.binary(max_size=300))
 def test_multipart_round_trip(fields, payload):
-    prepared = requests.Request(
-        "POST", "http://x/", data=fields, files={"file": ("m.obj", payload)}
-    ).prepare()
+    prepared = requests.Request("POST", "http://x/", data=fields, files={"file": ("m.obj", payload)}).prepare()
     parts = parse_multipart(prepared.body, prepared.headers["Content-Type"])
     assert [part.name for part in parts] == [*fields, "file"]
     assert {part.name: part.data.decode() for part in parts[:-1]} == fields

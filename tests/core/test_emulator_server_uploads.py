@@ -58,9 +58,7 @@ def test_file_must_be_the_last_part(slot):
     assert in_order.status_code == 204
 
 
-@pytest.mark.parametrize(
-    "field", ["key", "X-Amz-Date", "X-Amz-Credential", "Policy", "X-Amz-Signature", "bucket"]
-)
+@pytest.mark.parametrize("field", ["key", "X-Amz-Date", "X-Amz-Credential", "Policy", "X-Amz-Signature", "bucket"])
 def test_tampered_or_missing_field_is_refused(slot, field):
     tampered = {**slot["fields"], field: slot["fields"][field][:-2] + "xx"}
     response = _post(slot, fields=tampered)

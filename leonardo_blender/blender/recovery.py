@@ -1,0 +1,128 @@
+"""Nothing lost: bring jobs forward after a file load, an add-on enable or a crash.
+
+* Jobs in the open file: merge the newer state from the journal, apply results that were downloaded
+  but not applied, resume paid jobs that had not finished (polling only: never a second paid
+  request; a job whose create may or may not have arrived is looked up, not re-sent), and mark jobs
+  that were interrupted before reaching the service as such (nothing was charged).
+* Jobs only in the journal (Blender closed or crashed before the file was saved): adopted into the
+  file they belong to automatically; those of never-saved sessions are counted and can be recovered
+  into the current file with ``leonardo.recover_jobs``.
+
+Never makes a request itself: resuming hands the work to the dispatcher, and only when online access
+is allowed and a key is set.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import bpy
+
+from ..core.jobs import JobState, TextureJob
+from . import addon, online, texture_jobs
+
+INTERRUPTED_BEFORE_SUBMIT = "Interrupted before it reached the service; nothing was charged. Texture again."
+JOURNAL_KEEP_SECONDS = 30 * 24 * 3600
+
+
+def _same_file(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return a == b
+
+
+def recoverable_jobs() -> list[TextureJob]:
+    """Journal jobs of sessions that were never saved (or whose file is gone), not in this file."""
+    in_file = {item.job_id for scene in bpy.data.scenes for item in scene.leonardo.jobs}
+    found = []
+    for job in texture_jobs.journal().all():
+        if job.id in in_file or (job.state is JobState.APPLIED and job.material_name in bpy.data.materials):
+            continue
+        if job.state is JobState.APPLIED or not job.generation_id:
+            continue
+        if not job.blend_path or not Path(job.blend_path).exists():
+            found.append(job)
+    return found
+
+
+def adopt(jobs: list[TextureJob]) -> None:
+    """Add journal jobs to the current file's job list."""
+    scene_name = bpy.context.scene.name
+    for job in jobs:
+        job.scene_name = scene_name
+        job.blend_path = bpy.data.filepath
+        texture_jobs.write_record(job)
+
+
+def _adopt_jobs_of_this_file() -> None:
+    if not bpy.data.filepath:
+        return
+    in_file = {item.job_id for scene in bpy.data.scenes for item in scene.leonardo.jobs}
+    mine = [
+        job
+        for job in texture_jobs.journal().all()
+        if job.id not in in_file and _same_file(job.blend_path, bpy.data.filepath) and job.state.paid
+    ]
+    adopt(mine)
+
+
+def _prune_journal() -> None:
+    journal = texture_jobs.journal()
+    cutoff = time.time() - JOURNAL_KEEP_SECONDS
+    for job in journal.all():
+        if job.state.finished and job.state_since < cutoff:
+            journal.remove(job.id)
+
+
+def resume_unfinished() -> list[str]:
+    """Bring every job of the open file forward. Returns the ids of jobs resumed on the network."""
+    _prune_journal()
+    _adopt_jobs_of_this_file()
+    journal = texture_jobs.journal()
+    resumed: list[str] = []
+    can_reach_service = online.why_offline() is None and addon.settings().has_key
+    for scene in bpy.data.scenes:
+        for item in list(scene.leonardo.jobs):
+            if not item.payload or texture_jobs.is_running(item.job_id):
+                continue
+            job = TextureJob.from_json(item.payload)
+            newer = journal.load(job.id)
+            if newer is not None and newer.state_since > job.state_since:
+                job = newer
+                texture_jobs.write_record(job)
+            if job.state is JobState.DOWNLOADED:
+                texture_jobs.apply(job)
+            elif job.state in (JobState.EXPORTING, JobState.UPLOADING) or (
+                job.state is JobState.SUBMITTING and not job.model_asset_id
+            ):
+                job.fail(INTERRUPTED_BEFORE_SUBMIT)
+                texture_jobs.write_record(job)
+            elif job.state in texture_jobs.RESUMABLE:
+                if can_reach_service and texture_jobs.resume(job):
+                    resumed.append(job.id)
+                elif not can_reach_service:
+                    item.error = "Waiting: allow online access and set an API key to resume"
+    bpy.context.window_manager.leonardo.recoverable_jobs = len(recoverable_jobs())
+    return resumed
+
+
+class LEONARDO_OT_recover_jobs(bpy.types.Operator):
+    """Bring jobs from earlier unsaved sessions (e.g. after a crash) into this file's job list"""
+
+    bl_idname = "leonardo.recover_jobs"
+    bl_label = "Recover Jobs"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        jobs = recoverable_jobs()
+        if not jobs:
+            self.report({"INFO"}, "No job to recover")
+            return {"CANCELLED"}
+        adopt(jobs)
+        resumed = resume_unfinished()
+        self.report({"INFO"}, f"Recovered {len(jobs)} job(s); {len(resumed)} resumed")
+        return {"FINISHED"}
