@@ -35,6 +35,10 @@ def _same_file(a: str, b: str) -> bool:
         return a == b
 
 
+def _maps_on_disk(job: TextureJob) -> bool:
+    return bool(job.maps) and all(Path(path).is_file() for path in job.maps.values())
+
+
 def recoverable_jobs() -> list[TextureJob]:
     """Journal jobs of sessions that were never saved (or whose file is gone), not in this file."""
     in_file = {item.job_id for scene in bpy.data.scenes for item in scene.leonardo.jobs}
@@ -92,6 +96,10 @@ def resume_unfinished() -> list[str]:
             job = TextureJob.from_json(item.payload)
             newer = journal.load(job.id)
             if newer is not None and newer.state_since > job.state_since:
+                if newer.state is JobState.APPLIED and job.state is not JobState.APPLIED:
+                    # Applied after this file was last saved: the material is not in it. Apply again
+                    # from the maps on disk (or download them again): the generation is paid for.
+                    newer.move_to(JobState.DOWNLOADED if _maps_on_disk(newer) else JobState.DOWNLOADING)
                 job = newer
                 texture_jobs.write_record(job)
             if job.state is JobState.DOWNLOADED:

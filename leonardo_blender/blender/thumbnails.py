@@ -30,3 +30,8 @@ def clear() -> None:
     if _collection is not None:
         bpy.utils.previews.remove(_collection)
         _collection = None
+
+
+def loaded(key: str) -> bool:
+    """True when a thumbnail image was read for ``key`` (headless Blender gives no icon ids)."""
+    return _collection is not None and key in _collection and _collection[key].image_size[0] > 0

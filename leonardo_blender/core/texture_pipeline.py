@@ -84,7 +84,7 @@ class TexturePipeline:
                 self._submit()
             if job.state is JobState.RECONCILING:
                 self._reconcile()
-            if not job.maps or job.state in (JobState.GENERATING, JobState.FAILED, JobState.CANCELLED):
+            if job.state is not JobState.DOWNLOADED:
                 generation = self._poll()
                 self._download(generation)
         except errors.CancelledError:
@@ -199,7 +199,7 @@ class TexturePipeline:
     def _poll(self) -> TextureGeneration:
         job = self.job
         assert job.generation_id is not None
-        if job.state is not JobState.GENERATING:
+        if job.state not in (JobState.GENERATING, JobState.DOWNLOADING):
             job.move_to(JobState.GENERATING)
             self._emit()
         started = job.accepted_at or time.time()
