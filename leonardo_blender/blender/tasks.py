@@ -3,7 +3,7 @@
 ``run()`` is called on the main thread: it checks online access and the key, captures the settings
 as plain values, and hands ``work(client)`` to a worker. ``on_success(result)`` or
 ``on_error(message, action)`` later run on the main thread through the dispatcher. While a task with
-the same ``key`` runs, a second one is refused, so a double click never sends two requests.
+the same ``key`` runs, a second one is not started, so a double click never sends two requests.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def run(
     if reason:
         return reason
     if key in _running:
-        return "Already in progress"
+        return None  # the same request is already on its way; its result will show
+
     settings = addon.settings()
     _running.add(key)
 

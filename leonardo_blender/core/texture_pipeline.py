@@ -219,7 +219,7 @@ class TexturePipeline:
                 if generation.status is JobStatus.FAILED:
                     raise errors.ServerError(
                         "The service reported that the texture generation failed",
-                        fix="Try another prompt or seed; failed generations are not charged by design.",
+                        fix="Try again, perhaps with another prompt or seed.",
                         action="retry",
                     )
             if time.time() - started > self.settings.job_timeout:
