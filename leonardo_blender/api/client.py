@@ -18,20 +18,22 @@ from typing import Any, TypeVar
 
 from . import errors
 from .files import FileTransfer
-from .models import (
-    CreatedJob,
+from .image_models import (
     ImageGeneration,
     ImageGenerationRequest,
-    InitImage,
-    ModelAsset,
     PlatformModel,
     PromptResult,
+    UniversalUpscaleRequest,
+    Variation,
+)
+from .models import (
+    CreatedJob,
+    InitImage,
+    ModelAsset,
     TextureGeneration,
     TextureRequest,
-    UniversalUpscaleRequest,
     UploadSlot,
     UserInfo,
-    Variation,
 )
 from .transport import DEFAULT_BASE_URL, Retry, Timeouts, Transport
 

@@ -112,12 +112,10 @@ def start(
     """Export ``obj`` and start its job on a worker. Returns the job and any warnings."""
     settings = addon.settings()
     prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
-    if not obj.leonardo.uid:
-        obj.leonardo.uid = uuid.uuid4().hex
     job = TextureJob(
         params=params,
         object_name=obj.name,
-        object_uid=obj.leonardo.uid,
+        object_uid=ensure_uid(obj),
         scene_name=context.scene.name,
         blend_path=bpy.data.filepath,
         uv_map=prepared.uv_map,
@@ -185,6 +183,13 @@ def _launch(
 # -- results on the main thread --------------------------------------------------------------------------
 
 
+def ensure_uid(obj: bpy.types.Object) -> str:
+    """The object's identity for jobs (created on first use; it survives renames)."""
+    if not obj.leonardo.uid:
+        obj.leonardo.uid = uuid.uuid4().hex
+    return obj.leonardo.uid
+
+
 def find_object(job: TextureJob) -> bpy.types.Object | None:
     """The job's object, even if it was renamed since (its ``uid`` travels with it)."""
     by_name = bpy.data.objects.get(job.object_name)
@@ -247,9 +252,7 @@ def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material
         return mat
     material.assign(target, mat)
     job.object_name = target.name
-    if not target.leonardo.uid:
-        target.leonardo.uid = uuid.uuid4().hex
-    job.object_uid = target.leonardo.uid
+    job.object_uid = ensure_uid(target)
     job.move_to(JobState.APPLIED)
     write_record(job)
     journal().save(job)

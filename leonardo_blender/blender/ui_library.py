@@ -9,7 +9,7 @@ from __future__ import annotations
 import bpy
 
 from . import online, tasks
-from .ops_history import history_model_id
+from .history import history_model_id
 
 
 class _LeonardoPanel:

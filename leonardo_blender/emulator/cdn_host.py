@@ -10,46 +10,21 @@ from __future__ import annotations
 import hashlib
 from email.utils import format_datetime
 
-from .context import AppContext
 from .errors import S3Error
-from .faults import PHASE_AFTER, PHASE_BEFORE, PHASE_CONTENT, apply_latency
+from .faults import PHASE_CONTENT
 from .images import corrupt
 from .keys import cdn_template
 from .messages import Request, Response
-from .records import LeakLog, RequestLog, RouteCounter
-from .s3_common import record_of, s3_error_response, s3_fault_response
+from .s3_common import S3Host
 
 
-class CdnApp:
+class CdnApp(S3Host):
     label = "cdn"
-
-    def __init__(self, ctx: AppContext, requests: RequestLog, counter: RouteCounter, leaks: LeakLog) -> None:
-        self.ctx = ctx
-        self.requests = requests
-        self.counter = counter
-        self.leaks = leaks
 
     def handle(self, request: Request) -> Response:
         key = request.path.lstrip("/")
         route_key = f"{request.method} {cdn_template(key)}"
-        response = self._handle(request, key, route_key)
-        self.requests.append(record_of("cdn", request, response, route_key))
-        return response
-
-    def _handle(self, request: Request, key: str, route_key: str) -> Response:
-        self.counter.hit(route_key)
-        authorization = request.header("Authorization")
-        if authorization is not None:
-            self.leaks.add("cdn", request.method, request.path, authorization)
-        terminal = apply_latency(self.ctx.faults.take(PHASE_BEFORE, route_key))
-        if terminal is not None:
-            return s3_fault_response(terminal)
-        try:
-            response = self._serve(request, key, route_key, authorization is not None)
-        except S3Error as error:
-            response = s3_error_response(error)
-        after = self.ctx.faults.take_one(PHASE_AFTER, route_key)
-        return s3_fault_response(after) if after is not None else response
+        return self.run(request, route_key, lambda has_auth: self._serve(request, key, route_key, has_auth))
 
     def _serve(self, request: Request, key: str, route_key: str, has_authorization: bool) -> Response:
         if request.method not in ("GET", "HEAD"):

@@ -1,11 +1,47 @@
-"""Pieces shared by the two S3-like hosts (upload and CDN): fault answers and request records."""
+"""Pieces shared by the two S3-like hosts (upload and CDN): the request pipeline (count, leak check,
+faults, S3 errors, record), fault answers and request records."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from .context import AppContext
 from .errors import S3Error, default_message_for_status, s3_code_for_status, s3_error_body
-from .faults import FaultRule
+from .faults import PHASE_AFTER, PHASE_BEFORE, FaultRule, apply_latency
 from .messages import Request, Response
-from .records import RequestRecord
+from .records import LeakLog, RequestLog, RequestRecord, RouteCounter
+
+
+class S3Host:
+    """Base of the upload and CDN hosts. ``serve(has_authorization)`` answers one request."""
+
+    label = "s3"
+
+    def __init__(self, ctx: AppContext, requests: RequestLog, counter: RouteCounter, leaks: LeakLog) -> None:
+        self.ctx = ctx
+        self.requests = requests
+        self.counter = counter
+        self.leaks = leaks
+
+    def run(self, request: Request, route_key: str, serve: Callable[[bool], Response]) -> Response:
+        response = self._run(request, route_key, serve)
+        self.requests.append(record_of(self.label, request, response, route_key))
+        return response
+
+    def _run(self, request: Request, route_key: str, serve: Callable[[bool], Response]) -> Response:
+        self.counter.hit(route_key)
+        authorization = request.header("Authorization")
+        if authorization is not None:
+            self.leaks.add(self.label, request.method, request.path, authorization)
+        terminal = apply_latency(self.ctx.faults.take(PHASE_BEFORE, route_key))
+        if terminal is not None:
+            return s3_fault_response(terminal)
+        try:
+            response = serve(authorization is not None)
+        except S3Error as error:
+            response = s3_error_response(error)
+        after = self.ctx.faults.take_one(PHASE_AFTER, route_key)
+        return s3_fault_response(after) if after is not None else response
 
 
 def s3_error_response(error: S3Error) -> Response:

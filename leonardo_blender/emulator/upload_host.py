@@ -13,51 +13,25 @@ from __future__ import annotations
 import hashlib
 import time
 
-from .context import AppContext
 from .errors import S3Error
-from .faults import PHASE_AFTER, PHASE_BEFORE, apply_latency
 from .images import is_image
 from .keys import BUCKET_KINDS
 from .messages import Request, Response
 from .multipart import MultipartError, Part, parse_multipart
 from .obj_mesh import ObjError, ObjMesh, parse_obj
-from .records import LeakLog, RequestLog, RouteCounter
-from .s3_common import record_of, s3_error_response, s3_fault_response
+from .s3_common import S3Host
 from .signing import MAX_UPLOAD_BYTES
 from .state import Blob, utc_now
 
 
-class UploadApp:
+class UploadApp(S3Host):
     label = "upload"
-
-    def __init__(self, ctx: AppContext, requests: RequestLog, counter: RouteCounter, leaks: LeakLog) -> None:
-        self.ctx = ctx
-        self.requests = requests
-        self.counter = counter
-        self.leaks = leaks
 
     def handle(self, request: Request) -> Response:
         bucket = request.path.strip("/")
         kind = BUCKET_KINDS.get(bucket, "unknown")
         route_key = f"{request.method} upload/{kind}"
-        response = self._handle(request, bucket, kind, route_key)
-        self.requests.append(record_of("upload", request, response, route_key))
-        return response
-
-    def _handle(self, request: Request, bucket: str, kind: str, route_key: str) -> Response:
-        self.counter.hit(route_key)
-        authorization = request.header("Authorization")
-        if authorization is not None:
-            self.leaks.add("upload", request.method, request.path, authorization)
-        terminal = apply_latency(self.ctx.faults.take(PHASE_BEFORE, route_key))
-        if terminal is not None:
-            return s3_fault_response(terminal)
-        try:
-            response = self._upload(request, bucket, kind, authorization is not None)
-        except S3Error as error:
-            response = s3_error_response(error)
-        after = self.ctx.faults.take_one(PHASE_AFTER, route_key)
-        return s3_fault_response(after) if after is not None else response
+        return self.run(request, route_key, lambda has_auth: self._upload(request, bucket, kind, has_auth))
 
     def _upload(self, request: Request, bucket: str, kind: str, has_authorization: bool) -> Response:
         if request.method != "POST":

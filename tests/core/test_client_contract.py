@@ -8,12 +8,8 @@ import pytest
 from PIL import Image
 
 from leonardo_blender.api import LeonardoClient, errors
-from leonardo_blender.api.models import (
-    ImageGenerationRequest,
-    JobStatus,
-    TextureRequest,
-    UniversalUpscaleRequest,
-)
+from leonardo_blender.api.image_models import ImageGenerationRequest, UniversalUpscaleRequest
+from leonardo_blender.api.models import JobStatus, TextureRequest
 from leonardo_blender.api.transport import Retry
 from tests.core.obj_samples import cube_obj, no_uv_obj
 from tests.core.waiting import wait_until

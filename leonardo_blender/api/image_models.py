@@ -1,0 +1,213 @@
+"""Typed requests and results of image generations (``tiling`` for seamless textures), variations,
+prompt helpers and platform models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UnexpectedResponseError
+from .models import JobStatus
+from .wire import opt_int, opt_str, require
+
+# --- image generations and variations ---------------------------------------------------------------
+
+#: Python name -> wire name for ``POST /generations`` (the spec's exact spelling).
+IMAGE_REQUEST_WIRE_NAMES = {
+    "prompt": "prompt",
+    "negative_prompt": "negative_prompt",
+    "model_id": "modelId",
+    "sd_version": "sd_version",
+    "width": "width",
+    "height": "height",
+    "num_images": "num_images",
+    "num_inference_steps": "num_inference_steps",
+    "guidance_scale": "guidance_scale",
+    "seed": "seed",
+    "scheduler": "scheduler",
+    "preset_style": "presetStyle",
+    "tiling": "tiling",
+    "public": "public",
+    "alchemy": "alchemy",
+    "photo_real": "photoReal",
+    "init_image_id": "init_image_id",
+    "init_generation_image_id": "init_generation_image_id",
+    "init_strength": "init_strength",
+    "transparency": "transparency",
+}
+
+
+@dataclass(frozen=True)
+class ImageGenerationRequest:
+    """``POST /generations``. ``tiling=True`` asks for a seamless, tileable image."""
+
+    prompt: str
+    negative_prompt: str | None = None
+    model_id: str | None = None
+    sd_version: str | None = None
+    width: int | None = None
+    height: int | None = None
+    num_images: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    seed: int | None = None
+    scheduler: str | None = None
+    preset_style: str | None = None
+    tiling: bool | None = None
+    public: bool | None = None
+    alchemy: bool | None = None
+    photo_real: bool | None = None
+    init_image_id: str | None = None
+    init_generation_image_id: str | None = None
+    init_strength: float | None = None
+    transparency: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        if not self.prompt or not self.prompt.strip():
+            raise ValueError("The prompt is empty")
+        for dim in (self.width, self.height):
+            if dim is not None and (dim % 8 or not 32 <= dim <= 1536):
+                raise ValueError("Width and height must be multiples of 8 between 32 and 1536")
+        body = {
+            wire: getattr(self, name)
+            for name, wire in IMAGE_REQUEST_WIRE_NAMES.items()
+            if getattr(self, name) is not None
+        }
+        body.update(self.extra)
+        return body
+
+
+@dataclass(frozen=True)
+class Variation:
+    id: str
+    status: JobStatus
+    transform_type: str | None
+    url: str | None
+    created_at: str | None
+
+    @classmethod
+    def from_wire(cls, row: Mapping[str, Any]) -> Variation:
+        return cls(
+            id=str(require(row, "id", "variation")),
+            status=JobStatus.parse(row.get("status")),
+            transform_type=opt_str(row, "transformType"),
+            url=opt_str(row, "url"),
+            created_at=opt_str(row, "createdAt"),
+        )
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    id: str
+    url: str
+    nsfw: bool = False
+    variations: tuple[Variation, ...] = ()
+
+    @classmethod
+    def from_wire(cls, row: Mapping[str, Any]) -> GeneratedImage:
+        variations = row.get("generated_image_variation_generics") or []
+        return cls(
+            id=str(require(row, "id", "generated image")),
+            url=str(require(row, "url", "generated image")),
+            nsfw=bool(row.get("nsfw") or False),
+            variations=tuple(Variation.from_wire(v) for v in variations if isinstance(v, Mapping)),
+        )
+
+
+@dataclass(frozen=True)
+class ImageGeneration:
+    id: str
+    status: JobStatus
+    prompt: str | None
+    negative_prompt: str | None
+    model_id: str | None
+    width: int | None
+    height: int | None
+    seed: int | None
+    created_at: str | None
+    images: tuple[GeneratedImage, ...] = ()
+
+    @classmethod
+    def from_wire(cls, row: Mapping[str, Any]) -> ImageGeneration:
+        images = row.get("generated_images") or []
+        return cls(
+            id=str(require(row, "id", "generation")),
+            status=JobStatus.parse(row.get("status")),
+            prompt=opt_str(row, "prompt"),
+            negative_prompt=opt_str(row, "negativePrompt"),
+            model_id=opt_str(row, "modelId"),
+            width=opt_int(row, "imageWidth"),
+            height=opt_int(row, "imageHeight"),
+            seed=opt_int(row, "seed"),
+            created_at=opt_str(row, "createdAt"),
+            images=tuple(GeneratedImage.from_wire(i) for i in images if isinstance(i, Mapping)),
+        )
+
+
+@dataclass(frozen=True)
+class UniversalUpscaleRequest:
+    """``POST /variations/universal-upscaler``: exactly one of the three source ids."""
+
+    generated_image_id: str | None = None
+    init_image_id: str | None = None
+    variation_id: str | None = None
+    prompt: str | None = None
+    creativity_strength: int | None = None
+    upscale_multiplier: float | None = None
+    upscaler_style: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        sources = [s for s in (self.generated_image_id, self.init_image_id, self.variation_id) if s]
+        if len(sources) != 1:
+            raise ValueError("Give exactly one of generated_image_id, init_image_id, variation_id")
+        names = {
+            "generated_image_id": "generatedImageId",
+            "init_image_id": "initImageId",
+            "variation_id": "variationId",
+            "prompt": "prompt",
+            "creativity_strength": "creativityStrength",
+            "upscale_multiplier": "upscaleMultiplier",
+            "upscaler_style": "upscalerStyle",
+        }
+        return {wire: getattr(self, name) for name, wire in names.items() if getattr(self, name) is not None}
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptResult:
+    prompt: str
+    api_credit_cost: int | None
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> PromptResult:
+        row = body.get("promptGeneration")
+        if not isinstance(row, Mapping):
+            raise UnexpectedResponseError("The service's answer has no 'promptGeneration'")
+        return cls(prompt=str(require(row, "prompt", "prompt")), api_credit_cost=opt_int(row, "apiCreditCost"))
+
+
+@dataclass(frozen=True)
+class PlatformModel:
+    id: str
+    name: str | None
+    description: str | None
+    featured: bool
+    nsfw: bool
+    preview_url: str | None
+
+    @classmethod
+    def from_wire(cls, row: Mapping[str, Any]) -> PlatformModel:
+        raw_image = row.get("generated_image")
+        image: Mapping[str, Any] = raw_image if isinstance(raw_image, Mapping) else {}
+        return cls(
+            id=str(require(row, "id", "platform model")),
+            name=opt_str(row, "name"),
+            description=opt_str(row, "description"),
+            featured=bool(row.get("featured") or False),
+            nsfw=bool(row.get("nsfw") or False),
+            preview_url=opt_str(image, "url"),
+        )
