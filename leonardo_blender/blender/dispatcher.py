@@ -146,15 +146,12 @@ def tag_redraw(area_types: tuple[str, ...] = ("VIEW_3D", "PROPERTIES")) -> None:
 
 # -- the timer ---------------------------------------------------------------------------------------
 
-#: Extra reasons to keep ticking (e.g. jobs waiting for a redraw of their elapsed time).
-keep_alive: list[Callable[[], bool]] = []
-
 
 def _tick() -> float | None:
     global _last_redraw
     drain()
     now = time.monotonic()
-    alive = busy() or any(check() for check in keep_alive)
+    alive = busy()
     if alive and now - _last_redraw >= REDRAW_EVERY_SECONDS:
         _last_redraw = now
         tag_redraw()  # elapsed times in the panel
@@ -169,7 +166,7 @@ def _ensure_timer() -> None:
 
 
 def wake() -> None:
-    """Main thread: make sure the timer runs (after a file load, or when keep_alive changed)."""
+    """Main thread: make sure the timer runs (after a file load)."""
     _ensure_timer()
 
 
@@ -188,4 +185,3 @@ def shutdown() -> None:
             _main_queue.get_nowait()
         except queue.Empty:
             break
-    keep_alive.clear()

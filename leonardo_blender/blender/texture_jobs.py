@@ -214,7 +214,7 @@ def _on_snapshot(snapshot: TextureJob) -> None:
             link.model_asset_id = snapshot.model_asset_id
             link.mesh_fingerprint = snapshot.mesh_fingerprint
     if snapshot.state is JobState.DOWNLOADED:
-        apply(snapshot)
+        apply(snapshot, push_undo=True)
         return
     write_record(snapshot)
 
@@ -233,12 +233,16 @@ def _on_finished(job_id: str, future: Future[TextureJob]) -> None:
             journal().save(job)
 
 
-def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material | None:
-    """Build (or reuse) the job's material and put it on its object (or ``object_name``)."""
+def apply(job: TextureJob, object_name: str | None = None, *, push_undo: bool = False) -> bpy.types.Material | None:
+    """Build (or reuse) the job's material and put it on its object (or ``object_name``).
+
+    ``push_undo``: record an undo step (when applied by the timer, outside any operator), so that
+    Ctrl+Z undoes the texture, not the user's previous action, and the record stays consistent."""
     target = bpy.data.objects.get(object_name) if object_name else find_object(job)
     missing = [path for path in job.maps.values() if not Path(path).is_file()]
     if missing:
-        job.fail(f"{len(missing)} downloaded map(s) are missing from disk", "retry")
+        job.maps = {}
+        job.fail(f"{len(missing)} downloaded map(s) are missing from disk; resume to download them again", "retry")
         write_record(job)
         return None
     settings = addon.settings()
@@ -256,7 +260,7 @@ def apply(job: TextureJob, object_name: str | None = None) -> bpy.types.Material
     job.move_to(JobState.APPLIED)
     write_record(job)
     journal().save(job)
-    if not bpy.app.background:
+    if push_undo and not bpy.app.background:
         with contextlib.suppress(RuntimeError):  # no window (e.g. while a file loads)
             bpy.ops.ed.undo_push(message="Leonardo texture applied")
     return mat

@@ -107,3 +107,17 @@ def test_panel_tells_what_is_missing(addon, offline, clean_scene, monkeypatch):
     log = draw("LEONARDO_PT_texture")
     assert "Online access is off" in log and "No API key yet" in log
     assert "Select a mesh to texture" in log
+
+
+def test_preferences_draw_and_explain_overrides(addon, offline, monkeypatch):
+    prefs = bpy.context.preferences.addons[addon.__name__].preferences
+    log: list[str] = []
+    holder = type("PrefsStandIn", (), {"layout": RecordingLayout(log), "__getattr__": lambda _, n: getattr(prefs, n)})()
+    monkeypatch.delenv("LEONARDO_API_KEY", raising=False)
+    type(prefs).draw(holder, bpy.context)
+    assert "prop:api_key" in log and "prop:base_url" in log
+    assert any("Online access is off" in line for line in log)
+    monkeypatch.setenv("LEONARDO_API_KEY", "from-the-environment")
+    log.clear()
+    type(prefs).draw(holder, bpy.context)
+    assert "prop:api_key" not in log and any("LEONARDO_API_KEY" in line for line in log)
