@@ -82,6 +82,7 @@ def test_assets_list_every_page_and_shows_linked_objects(service, addon, client)
     listed = {row.asset_id: row for row in runtime().assets}
     assert len(listed) > 10 and uploaded <= set(listed)
     assert listed[cube.leonardo.model_asset_id].linked_objects == "Crate"
+    assert listed[cube.leonardo.model_asset_id].name == "Crate", "assets are named after the uploaded object"
     assert "model assets" in runtime().assets_state
 
 
@@ -265,3 +266,22 @@ def test_job_of_a_deleted_object_keeps_its_result_for_another_object(service, ad
     assert bpy.ops.leonardo.apply_job(job_id=record.job_id, to_active=True) == {"FINISHED"}
     assert material_of(heir).name == record.material_name
     assert bpy.context.scene.leonardo.jobs[-1].state == "APPLIED"
+
+
+def test_service_errors_show_in_the_panels(service, addon):
+    from leonardo_blender.emulator import FaultRule
+
+    service.faults.add(FaultRule("GET /models-3d/user/{userId}", "status", status=500, times=-1))
+    service.faults.add(FaultRule("GET /me", "status", status=401, times=1))
+    try:
+        bpy.ops.leonardo.refresh_account()
+        settle(addon)
+        assert "API key" in runtime().account_error
+        bpy.ops.leonardo.refresh_assets()
+        settle(addon)
+        assert runtime().assets_error and runtime().assets_state == ""
+    finally:
+        service.faults.clear()
+    bpy.ops.leonardo.refresh_assets()
+    settle(addon)
+    assert runtime().assets_error == "" and "model asset" in runtime().assets_state

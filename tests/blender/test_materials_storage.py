@@ -82,7 +82,9 @@ def test_mark_as_assets_option(service, prefs):
     prefs.mark_as_assets = True
     cube = add_cube()
     assert texture() == {"FINISHED"}
-    assert material_of(cube).asset_data is not None
+    asset_material = material_of(cube)
+    assert asset_material.asset_data is not None and "Leonardo" in asset_material.asset_data.tags
+    assert asset_material.preview is not None and asset_material.preview.image_size[0] > 0, "no preview"
 
 
 def test_saved_file_keeps_maps_beside_it_with_relative_paths(service, tmp_path):

@@ -11,6 +11,7 @@ from leonardo_blender.api import LeonardoClient, errors
 from leonardo_blender.api.image_models import ImageGenerationRequest, UniversalUpscaleRequest
 from leonardo_blender.api.models import JobStatus, TextureRequest
 from leonardo_blender.api.transport import Retry
+from leonardo_blender.emulator import FaultRule
 from tests.core.obj_samples import cube_obj, no_uv_obj
 from tests.core.waiting import wait_until
 
@@ -308,3 +309,16 @@ def test_key_never_appears_in_errors_or_logs(emulator, caplog):
             emulator.faults.clear()
     assert key not in str(info.value) and key not in repr(info.value)
     assert key not in caplog.text
+
+
+def test_content_moderation_is_its_own_error(client, emulator):
+    emulator.faults.add(FaultRule("POST /generations", "status", status=400, message="content moderation filter: gore"))
+    with pytest.raises(errors.ContentModerationError) as info:
+        client.create_image_generation(ImageGenerationRequest(prompt="gore"))
+    assert info.value.action == "edit_prompt" and "gore" in info.value.message
+
+
+def test_an_answer_without_the_expected_shape_is_an_unexpected_response(client, emulator):
+    emulator.faults.add(FaultRule("GET /me", "status", status=200, message="surprise"))
+    with pytest.raises(errors.UnexpectedResponseError):
+        client.me()
