@@ -192,11 +192,15 @@ def ensure_uid(obj: bpy.types.Object) -> str:
 
 def find_object(job: TextureJob) -> bpy.types.Object | None:
     """The job's object, even if it was renamed since (its ``uid`` travels with it)."""
-    by_name = bpy.data.objects.get(job.object_name)
-    if by_name is not None and (not job.object_uid or by_name.leonardo.uid == job.object_uid):
-        return by_name
     if job.object_uid:
-        return next((o for o in bpy.data.objects if o.leonardo.uid == job.object_uid), None)
+        by_uid = next((o for o in bpy.data.objects if o.leonardo.uid == job.object_uid), None)
+        if by_uid is not None:
+            return by_uid
+    by_name = bpy.data.objects.get(job.object_name)
+    # An object of that name without an identity is the job's own (its identity may have been undone);
+    # one with another identity is a different object that took the name.
+    if by_name is not None and by_name.leonardo.uid in ("", job.object_uid):
+        return by_name
     return None
 
 

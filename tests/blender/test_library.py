@@ -285,3 +285,24 @@ def test_service_errors_show_in_the_panels(service, addon):
     bpy.ops.leonardo.refresh_assets()
     settle(addon)
     assert runtime().assets_error == "" and "model asset" in runtime().assets_state
+
+
+def test_undo_while_a_job_runs_loses_nothing(service, addon):
+    bpy.ops.ed.undo_push(message="empty file")
+    add_cube("Undone")
+    bpy.ops.ed.undo_push(message="cube added")
+    service.faults.add(service.fault("GET /generations-texture/{id}", "latency", seconds=0.3, times=2))
+    assert bpy.ops.leonardo.texture_selected(prompt="undo-proof") == {"FINISHED"}
+    job_id = bpy.context.scene.leonardo.jobs[-1].job_id
+    assert addon.blender.dispatcher.run_until(
+        lambda: bpy.context.scene.leonardo.jobs[-1].state == "GENERATING", timeout=30
+    )
+    bpy.data.objects["Undone"].location.x = 3.0
+    bpy.ops.ed.undo_push(message="moved")
+    assert bpy.ops.ed.undo() == {"FINISHED"}  # back to "cube added": before the job existed in the file
+    assert bpy.data.objects["Undone"].location.x == 0.0
+    assert job_id in {r.job_id for r in bpy.context.scene.leonardo.jobs}, "undo dropped the job record"
+    settle(addon)
+    record = next(r for r in bpy.context.scene.leonardo.jobs if r.job_id == job_id)
+    assert record.state == "APPLIED", record.error
+    assert material_of(bpy.data.objects["Undone"]).name.startswith("Leonardo undo-proof")
