@@ -18,7 +18,6 @@ from typing import Any
 from .errors import UnexpectedResponseError
 from .wire import opt_int, opt_str, parse_fields, require
 
-TEXTURE_MAP_TYPES = ("ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT", "HDRP_MASK")
 FRONT_ROTATION_OFFSETS = (-90, 0, 90, 180)
 SD_VERSIONS = ("v1_5", "v2")
 PREVIEW_DIRECTIONS = ("front", "back", "left", "right")

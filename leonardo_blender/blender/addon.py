@@ -39,10 +39,6 @@ class Settings:
     def has_key(self) -> bool:
         return bool(self.api_key.strip())
 
-    @property
-    def key_source(self) -> str:
-        return "environment" if os.environ.get(ENV_API_KEY) else "preferences"
-
 
 def preferences() -> bpy.types.AddonPreferences | None:
     addon = bpy.context.preferences.addons.get(PACKAGE)

@@ -17,6 +17,7 @@ from ..api.models import JobStatus
 from ..core.jobs import JobState, TextureJob, TextureParams
 from . import addon, material, tasks, texture_jobs, thumbnails
 from .ops_assets import active_row
+from .properties import runtime
 
 THUMBNAILS_PER_REFRESH = 40
 
@@ -30,10 +31,6 @@ class GenerationRow:
     seed: str
     created_at: str
     thumbnail: str | None
-
-
-def _runtime() -> bpy.types.PropertyGroup:
-    return bpy.context.window_manager.leonardo
 
 
 def local_jobs_by_generation() -> dict[str, TextureJob]:
@@ -51,8 +48,7 @@ def material_for_generation(generation_id: str) -> bpy.types.Material | None:
 
 def history_model_id(context: bpy.types.Context) -> tuple[str, str]:
     """(model asset id, what it is) the History panel is about, or ('', why not)."""
-    runtime = context.window_manager.leonardo
-    if runtime.history_source == "ASSET":
+    if context.window_manager.leonardo.history_source == "ASSET":
         row = active_row()
         return (row.asset_id, f"asset '{row.name}'") if row else ("", "Highlight a model asset first")
     obj = context.active_object
@@ -93,19 +89,19 @@ def refresh_history(context: bpy.types.Context) -> str | None:
         return rows
 
     def done(rows: list[GenerationRow]) -> None:
-        runtime = _runtime()
-        runtime.history_model_id = model_id
+        state = runtime()
+        state.history_model_id = model_id
         show_rows(rows)
-        runtime.history_state = f"{len(rows)} generation{'s' if len(rows) != 1 else ''} of {what}"
-        runtime.history_error = ""
+        state.history_state = f"{len(rows)} generation{'s' if len(rows) != 1 else ''} of {what}"
+        state.history_error = ""
 
     def failed(message: str, action: str) -> None:
-        _runtime().history_state = ""
-        _runtime().history_error = message
+        runtime().history_state = ""
+        runtime().history_error = message
 
     reason = tasks.run("history", work, done, failed)
     if reason is None:
-        _runtime().history_state = f"Loading the history of {what}…"
+        runtime().history_state = f"Loading the history of {what}…"
     return reason
 
 
@@ -123,7 +119,7 @@ def _thumbnail(client: LeonardoClient, generation, folder: Path, index: int) -> 
 
 
 def show_rows(rows: list[GenerationRow]) -> None:
-    runtime = _runtime()
+    state = runtime()
     local = local_jobs_by_generation()
     obj = bpy.context.active_object
     applied_id = ""
@@ -131,9 +127,9 @@ def show_rows(rows: list[GenerationRow]) -> None:
         slot = material.leonardo_slot_index(obj)
         if slot is not None:
             applied_id = obj.material_slots[slot].material.get("leonardo_generation_id", "")
-    runtime.history.clear()
+    state.history.clear()
     for source in rows:
-        row = runtime.history.add()
+        row = state.history.add()
         job = local.get(source.id)
         row.generation_id, row.status, row.prompt = source.id, source.status, source.prompt
         row.name = source.prompt[:60]
@@ -145,13 +141,13 @@ def show_rows(rows: list[GenerationRow]) -> None:
         row.material_name = found.name if found else ""
         row.applied = source.id == applied_id
         row.icon_id = thumbnails.icon_id(source.id, source.thumbnail)
-    runtime.history_index = min(runtime.history_index, max(0, len(rows) - 1))
+    state.history_index = min(state.history_index, max(0, len(rows) - 1))
 
 
 def active_generation() -> bpy.types.PropertyGroup | None:
-    runtime = _runtime()
-    if 0 <= runtime.history_index < len(runtime.history):
-        return runtime.history[runtime.history_index]
+    state = runtime()
+    if 0 <= state.history_index < len(state.history):
+        return state.history[state.history_index]
     return None
 
 
@@ -166,7 +162,7 @@ def job_for_download(context: bpy.types.Context, row: bpy.types.PropertyGroup, o
         object_uid=texture_jobs.ensure_uid(obj),
         scene_name=context.scene.name,
         blend_path=bpy.data.filepath,
-        model_asset_id=_runtime().history_model_id,
+        model_asset_id=runtime().history_model_id,
         generation_id=row.generation_id,
         uv_map=obj.data.uv_layers.active.name if obj.data.uv_layers.active else "",
         accepted_at=time.time(),

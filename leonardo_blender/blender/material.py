@@ -18,7 +18,6 @@ swaps the material in that slot; generated materials keep a fake user so none is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import bpy
 import numpy as np
@@ -184,14 +183,3 @@ def restore_original(obj: bpy.types.Object) -> bool:
     mesh.polygons.foreach_set("material_index", indices)
     mesh.update()
     return True
-
-
-def image_paths(material: bpy.types.Material) -> dict[str, str]:
-    """{image name: absolute file path} of the material's images."""
-    result = {}
-    if material.node_tree is None:
-        return result
-    for node in material.node_tree.nodes:
-        if node.type == "TEX_IMAGE" and node.image is not None:
-            result[node.image.name] = str(Path(bpy.path.abspath(node.image.filepath)))
-    return result

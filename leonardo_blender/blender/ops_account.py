@@ -12,6 +12,7 @@ import bpy
 
 from ..api.client import LeonardoClient
 from . import online, tasks
+from .properties import runtime
 
 
 @dataclass(frozen=True)
@@ -34,32 +35,28 @@ def _fetch(client: LeonardoClient) -> AccountSnapshot:  # worker thread
     )
 
 
-def _runtime() -> bpy.types.PropertyGroup:
-    return bpy.context.window_manager.leonardo
-
-
 def _show(snapshot: AccountSnapshot) -> None:
-    runtime = _runtime()
-    runtime.username = snapshot.username
-    runtime.credits = snapshot.credits
-    runtime.concurrency_slots = snapshot.concurrency_slots
-    runtime.cost_preview = snapshot.cost_preview
-    runtime.cost_full = snapshot.cost_full
-    runtime.account_state = "Up to date"
-    runtime.account_error = ""
+    state = runtime()
+    state.username = snapshot.username
+    state.credits = snapshot.credits
+    state.concurrency_slots = snapshot.concurrency_slots
+    state.cost_preview = snapshot.cost_preview
+    state.cost_full = snapshot.cost_full
+    state.account_state = "Up to date"
+    state.account_error = ""
 
 
 def _fail(message: str, action: str) -> None:
-    runtime = _runtime()
-    runtime.account_state = ""
-    runtime.account_error = message
+    state = runtime()
+    state.account_state = ""
+    state.account_error = message
 
 
 def refresh() -> str | None:
     """Start a refresh; None when started, else why not."""
     reason = tasks.run("account", _fetch, _show, _fail)
     if reason is None:
-        _runtime().account_state = "Refreshing…"
+        runtime().account_state = "Refreshing…"
     return reason
 
 

@@ -15,6 +15,7 @@ from ..api.client import LeonardoClient
 from ..api.errors import LeonardoError
 from ..core.fingerprint import LINKED
 from . import addon, online, tasks
+from .properties import runtime
 
 
 @dataclass(frozen=True)
@@ -25,23 +26,19 @@ class AssetRow:
     mesh_url: str
 
 
-def _runtime() -> bpy.types.PropertyGroup:
-    return bpy.context.window_manager.leonardo
-
-
 def linked_object_names(asset_id: str) -> list[str]:
     return sorted(o.name for o in bpy.data.objects if o.leonardo.model_asset_id == asset_id)
 
 
 def active_row() -> bpy.types.PropertyGroup | None:
-    runtime = _runtime()
-    if 0 <= runtime.assets_index < len(runtime.assets):
-        return runtime.assets[runtime.assets_index]
+    state = runtime()
+    if 0 <= state.assets_index < len(state.assets):
+        return state.assets[state.assets_index]
     return None
 
 
 def show_link_names() -> None:
-    for row in _runtime().assets:
+    for row in runtime().assets:
         row.linked_objects = ", ".join(linked_object_names(row.asset_id))
 
 
@@ -57,11 +54,11 @@ def _list_assets(client: LeonardoClient) -> list[AssetRow]:  # worker thread
 
 
 def _show_assets(rows: list[AssetRow]) -> None:
-    runtime = _runtime()
-    checked = {row.asset_id for row in runtime.assets if row.checked}
-    runtime.assets.clear()
+    state = runtime()
+    checked = {row.asset_id for row in state.assets if row.checked}
+    state.assets.clear()
     for asset in rows:
-        row = runtime.assets.add()
+        row = state.assets.add()
         row.name, row.asset_id, row.created_at, row.mesh_url = (
             asset.name,
             asset.id,
@@ -69,22 +66,22 @@ def _show_assets(rows: list[AssetRow]) -> None:
             asset.mesh_url,
         )
         row.checked = asset.id in checked
-    runtime.assets_index = min(runtime.assets_index, max(0, len(rows) - 1))
+    state.assets_index = min(state.assets_index, max(0, len(rows) - 1))
     show_link_names()
-    runtime.assets_state = f"{len(rows)} model asset{'s' if len(rows) != 1 else ''}"
-    runtime.assets_error = ""
+    state.assets_state = f"{len(rows)} model asset{'s' if len(rows) != 1 else ''}"
+    state.assets_error = ""
 
 
 def _assets_failed(message: str, action: str) -> None:
-    runtime = _runtime()
-    runtime.assets_state = ""
-    runtime.assets_error = message
+    state = runtime()
+    state.assets_state = ""
+    state.assets_error = message
 
 
 def refresh_assets() -> str | None:
     reason = tasks.run("assets", _list_assets, _show_assets, _assets_failed)
     if reason is None:
-        _runtime().assets_state = "Loading…"
+        runtime().assets_state = "Loading…"
     return reason
 
 
@@ -121,8 +118,8 @@ class LEONARDO_OT_delete_assets(_NetworkOperator):
     bl_options = {"REGISTER"}
 
     def _targets(self) -> list[tuple[str, str]]:
-        runtime = _runtime()
-        ticked = [(row.asset_id, row.name) for row in runtime.assets if row.checked]
+        state = runtime()
+        ticked = [(row.asset_id, row.name) for row in state.assets if row.checked]
         if ticked:
             return ticked
         row = active_row()
@@ -160,21 +157,21 @@ class LEONARDO_OT_delete_assets(_NetworkOperator):
 
         def done(result: tuple[list[str], list[str]]) -> None:
             deleted, failed = result
-            runtime = _runtime()
-            for index in reversed(range(len(runtime.assets))):
-                if runtime.assets[index].asset_id in deleted:
-                    runtime.assets.remove(index)
+            state = runtime()
+            for index in reversed(range(len(state.assets))):
+                if state.assets[index].asset_id in deleted:
+                    state.assets.remove(index)
             for obj in bpy.data.objects:
                 if obj.leonardo.model_asset_id in deleted:
                     obj.leonardo.model_asset_id = ""
                     obj.leonardo.mesh_fingerprint = ""
-            runtime.assets_index = min(runtime.assets_index, max(0, len(runtime.assets) - 1))
-            runtime.assets_state = f"Deleted {len(deleted)} model asset(s)"
-            runtime.assets_error = "; ".join(failed)
+            state.assets_index = min(state.assets_index, max(0, len(state.assets) - 1))
+            state.assets_state = f"Deleted {len(deleted)} model asset(s)"
+            state.assets_error = "; ".join(failed)
 
         reason = tasks.run("delete-assets", work, done, _assets_failed)
         if reason is None:
-            _runtime().assets_state = f"Deleting {len(ids)}…"
+            runtime().assets_state = f"Deleting {len(ids)}…"
         return self.started(reason)
 
 
@@ -240,12 +237,12 @@ class LEONARDO_OT_import_asset(_NetworkOperator):
 
         def done(path: Path) -> None:
             import_obj(path, name, asset_id, bpy.data.scenes.get(scene_name))
-            _runtime().assets_state = f"Imported '{name}'"
+            runtime().assets_state = f"Imported '{name}'"
             show_link_names()
 
         reason = tasks.run(f"import-{asset_id}", work, done, _assets_failed)
         if reason is None:
-            _runtime().assets_state = f"Downloading '{name}'…"
+            runtime().assets_state = f"Downloading '{name}'…"
         return self.started(reason)
 
 

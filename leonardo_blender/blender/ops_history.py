@@ -14,7 +14,7 @@ from bpy.props import BoolProperty, StringProperty
 from ..api.models import JobStatus
 from . import history, material, online, tasks, texture_jobs
 from .history import active_generation, local_jobs_by_generation, material_for_generation, params_of
-from .properties import OFFSET_TO_FACING
+from .properties import OFFSET_TO_FACING, runtime
 
 # -- operators ------------------------------------------------------------------------------------------
 
@@ -41,9 +41,9 @@ class _GenerationOperator(bpy.types.Operator):
     generation_id: StringProperty(options={"HIDDEN", "SKIP_SAVE"})  # type: ignore[valid-type]
 
     def row(self) -> bpy.types.PropertyGroup | None:
-        runtime = _runtime()
+        state = runtime()
         wanted = self.generation_id or (active_generation().generation_id if active_generation() else "")
-        found = next((r for r in runtime.history if r.generation_id == wanted), None)
+        found = next((r for r in state.history if r.generation_id == wanted), None)
         if found is None:
             self.report({"WARNING"}, "Pick a generation in the History list")
         return found
@@ -92,12 +92,8 @@ class LEONARDO_OT_apply_generation(_GenerationOperator):
         return {"FINISHED"}
 
 
-def _runtime() -> bpy.types.PropertyGroup:
-    return bpy.context.window_manager.leonardo
-
-
 def _mark_applied(generation_id: str) -> None:
-    for row in _runtime().history:
+    for row in runtime().history:
         row.applied = row.generation_id == generation_id
 
 
@@ -188,15 +184,15 @@ class LEONARDO_OT_delete_generation(_GenerationOperator):
         generation_id = row.generation_id
 
         def done(_deleted: str) -> None:
-            runtime = _runtime()
-            for index in reversed(range(len(runtime.history))):
-                if runtime.history[index].generation_id == generation_id:
-                    runtime.history.remove(index)
-            runtime.history_index = min(runtime.history_index, max(0, len(runtime.history) - 1))
-            runtime.history_state = "Generation deleted"
+            state = runtime()
+            for index in reversed(range(len(state.history))):
+                if state.history[index].generation_id == generation_id:
+                    state.history.remove(index)
+            state.history_index = min(state.history_index, max(0, len(state.history) - 1))
+            state.history_state = "Generation deleted"
 
         def failed(message: str, action: str) -> None:
-            _runtime().history_error = message
+            runtime().history_error = message
 
         reason = tasks.run(
             f"delete-{generation_id}",

@@ -14,7 +14,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 
 from ..api.models import FRONT_ROTATION_OFFSETS, SEED_MAX
 from ..core.jobs import JobState, TextureParams
-from . import addon, mesh_export, online, texture_jobs
+from . import addon, mesh_export, online, recovery, texture_jobs
 from .properties import DIRECTION_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
 
 NO_KEY_MESSAGE = f"No Leonardo API key: set it in Preferences > Add-ons > Leonardo, or in ${addon.ENV_API_KEY}"
@@ -244,7 +244,8 @@ class LEONARDO_OT_remove_job(_JobOperator):
 
 
 class LEONARDO_OT_wait_jobs(bpy.types.Operator):
-    """Wait until every running Leonardo job has finished (for scripts and blender -b)"""
+    """Resume the open file's unfinished jobs, then wait until every Leonardo job has finished
+    (for scripts and blender -b, where Blender's timers never run)"""
 
     bl_idname = "leonardo.wait_jobs"
     bl_label = "Wait for Leonardo Jobs"
@@ -253,6 +254,7 @@ class LEONARDO_OT_wait_jobs(bpy.types.Operator):
     timeout: FloatProperty(default=0.0, min=0.0, options={"SKIP_SAVE"})  # type: ignore[valid-type]
 
     def execute(self, context: bpy.types.Context) -> set[str]:
+        recovery.resume_unfinished()  # idempotent: running jobs are left alone
         ids = texture_jobs.running_ids()
         if not texture_jobs.wait(ids, self.timeout or None):
             self.report({"ERROR"}, "Jobs are still running")

@@ -178,7 +178,11 @@ class LEONARDO_PG_runtime(bpy.types.PropertyGroup):
     account_error: StringProperty()  # type: ignore[valid-type]
     cost_preview: IntProperty(default=-1)  # type: ignore[valid-type]
     cost_full: IntProperty(default=-1)  # type: ignore[valid-type]
-    last_message: StringProperty()  # type: ignore[valid-type]
+
+
+def runtime() -> LEONARDO_PG_runtime:
+    """The window manager's runtime state (lists fetched from the service, account, progress)."""
+    return bpy.context.window_manager.leonardo
 
 
 def attach() -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 import bpy
 
 from ..api.client import LeonardoClient
-from ..api.errors import LeonardoError
 from ..core.jobs import JobState, TextureJob, TextureParams
 from ..core.journal import Journal
 from ..core.texture_pipeline import PipelineSettings, TexturePipeline
@@ -35,7 +34,6 @@ RESUMABLE = {JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING, Jo
 class Running:
     cancel: threading.Event
     latest: TextureJob
-    future: Future[TextureJob] | None = None
 
 
 _running: dict[str, Running] = {}
@@ -177,7 +175,7 @@ def _launch(
                 with contextlib.suppress(OSError):
                     obj_path.unlink()
 
-    running.future = dispatcher.submit(_work, on_done=partial(_on_finished, job.id))
+    dispatcher.submit(_work, on_done=partial(_on_finished, job.id))
 
 
 # -- results on the main thread --------------------------------------------------------------------------
@@ -346,9 +344,3 @@ def finished(job_id: str) -> bool:
 def wait(job_ids: list[str], timeout: float | None) -> bool:
     """Block (draining the main-thread queue) until the jobs are done. For headless use."""
     return dispatcher.run_until(lambda: all(finished(i) for i in job_ids), timeout=timeout)
-
-
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, LeonardoError):
-        return exc.user_message
-    return str(exc)

@@ -33,11 +33,13 @@ class RecordingLayout:
         assert name in data.bl_rna.properties, f"{type(data).__name__} has no property {name!r}"
         self.log.append(f"prop:{name}")
 
-    def operator(self, idname: str, **kwargs):
+    def operator(self, idname: str, text: str = "", **kwargs):
         category, name = idname.split(".")
         operator = getattr(getattr(bpy.ops, category), name)
         rna = operator.get_rna_type()
         self.log.append(f"op:{idname}")
+        if text:
+            self.log.append(text)
 
         class Properties:
             def __setattr__(self, key, value):
@@ -121,3 +123,21 @@ def test_preferences_draw_and_explain_overrides(addon, offline, monkeypatch):
     log.clear()
     type(prefs).draw(holder, bpy.context)
     assert "prop:api_key" not in log and any("LEONARDO_API_KEY" in line for line in log)
+
+
+def test_texture_button_shows_the_calculated_cost_and_warns_when_credits_are_short(service, addon):
+    add_cube()
+    assert any("150 credits (est.)" in line for line in draw("LEONARDO_PT_texture")), "before any refresh"
+    service.set_credits(100)
+    try:
+        bpy.ops.leonardo.refresh_account()
+        blender = addon.blender
+        blender.dispatcher.run_until(lambda: not blender.tasks._running, timeout=30)
+        log = draw("LEONARDO_PT_texture")
+        assert "Texture Selected · 150 credits" in log, "the cost from the pricing calculator"
+        assert "Only 100 credits left" in log
+        bpy.context.scene.leonardo.preview = True
+        log = draw("LEONARDO_PT_texture")
+        assert "Texture Selected · 30 credits" in log and "Only 100 credits left" not in log
+    finally:
+        service.set_credits(1_000_000)

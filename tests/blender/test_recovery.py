@@ -141,3 +141,36 @@ def test_interrupted_before_submitting_is_marked_uncharged(service, addon, tmp_p
     record = bpy.context.scene.leonardo.jobs[-1]
     assert record.state == "FAILED" and "nothing was charged" in record.error
     assert service.count("POST", "/generations-texture") == before
+
+
+def test_unfinished_jobs_resume_after_the_addon_is_enabled(service, addon):
+    import sys
+
+    import addon_utils
+
+    cube = add_cube("Waiting")
+    with LeonardoClient(service.api_key, service.base_url) as client:
+        asset_id = client.upload_model(cube_obj(), name="waiting")
+        created = client.create_texture(TextureRequest(prompt="after enable", model_asset_id=asset_id))
+    job = TextureJob(
+        params=TextureParams(prompt="after enable"),
+        object_name=cube.name,
+        scene_name=bpy.context.scene.name,
+        model_asset_id=asset_id,
+        generation_id=created.id,
+        accepted_at=time.time(),
+    )
+    job.state = JobState.GENERATING
+    addon.blender.texture_jobs.write_record(job)  # the file knows a paid job that nobody follows
+
+    addon_utils.disable(addon.__name__, default_set=False)
+    addon_utils.enable(addon.__name__, default_set=False)
+    blender = sys.modules[addon.__name__].blender
+    creates = service.count("POST", "/generations-texture")
+    # In the UI a timer resumes a moment after enabling; headless, wait_jobs does the same.
+    assert bpy.ops.leonardo.wait_jobs(timeout=30) == {"FINISHED"}
+    blender.dispatcher.run_until(lambda: not blender.texture_jobs.running_ids(), timeout=30)
+    record = next(r for r in bpy.context.scene.leonardo.jobs if r.job_id == job.id)
+    assert record.state == "APPLIED", record.error
+    assert material_of(bpy.data.objects["Waiting"])["leonardo_generation_id"] == created.id
+    assert service.count("POST", "/generations-texture") == creates
