@@ -119,6 +119,17 @@ class NotFoundError(LeonardoError):
     default_action: str | None = None
 
 
+class EndpointUnavailableError(LeonardoError):
+    """The service answered a routing-level 404 ("Endpoint not found"): it does not offer this call at all.
+
+    Not a missing id (that is ``NotFoundError``, an HTTP 200 with ``null``): the whole endpoint is gone,
+    as ``POST /generations-texture`` was from the live service around May 2026. Nothing was charged.
+    """
+
+    default_fix = "The Leonardo service no longer offers this call; nothing was charged."
+    default_action: str | None = None
+
+
 class UnexpectedResponseError(LeonardoError):
     """The service answered with something this client does not understand."""
 

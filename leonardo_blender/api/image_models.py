@@ -38,6 +38,50 @@ IMAGE_REQUEST_WIRE_NAMES = {
 }
 
 
+#: ``controlnets[].initImageType``: an uploaded init image or an image generated on Leonardo.
+INIT_IMAGE_TYPES = ("UPLOADED", "GENERATED")
+#: ``controlnets[].strengthType``.
+STRENGTH_TYPES = ("Low", "Mid", "High", "Ultra", "Max")
+
+
+@dataclass(frozen=True)
+class Controlnet:
+    """One ``controlnets[]`` entry of ``POST /generations`` (image guidance, reference section 15).
+
+    ``preprocessor_id`` depends on the model's family (see ``core.model_families``); give either
+    ``weight`` (0 to 2) or ``strength_type``.
+    """
+
+    init_image_id: str
+    preprocessor_id: int
+    init_image_type: str = "UPLOADED"
+    weight: float | None = None
+    strength_type: str | None = None
+    influence: float | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        if not self.init_image_id:
+            raise ValueError("A controlnet needs an init image id")
+        if self.init_image_type not in INIT_IMAGE_TYPES:
+            raise ValueError(f"initImageType must be one of {INIT_IMAGE_TYPES}")
+        if self.weight is not None and not 0.0 <= self.weight <= 2.0:
+            raise ValueError("A controlnet weight must be between 0 and 2")
+        if self.strength_type is not None and self.strength_type not in STRENGTH_TYPES:
+            raise ValueError(f"strengthType must be one of {STRENGTH_TYPES}")
+        body: dict[str, Any] = {
+            "initImageId": self.init_image_id,
+            "initImageType": self.init_image_type,
+            "preprocessorId": int(self.preprocessor_id),
+        }
+        if self.weight is not None:
+            body["weight"] = float(self.weight)
+        if self.strength_type is not None:
+            body["strengthType"] = self.strength_type
+        if self.influence is not None:
+            body["influence"] = float(self.influence)
+        return body
+
+
 @dataclass(frozen=True)
 class ImageGenerationRequest:
     """``POST /generations``. ``tiling=True`` asks for a seamless, tileable image."""
@@ -62,6 +106,7 @@ class ImageGenerationRequest:
     init_generation_image_id: str | None = None
     init_strength: float | None = None
     transparency: str | None = None
+    controlnets: tuple[Controlnet, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
@@ -75,6 +120,8 @@ class ImageGenerationRequest:
             for name, wire in IMAGE_REQUEST_WIRE_NAMES.items()
             if getattr(self, name) is not None
         }
+        if self.controlnets:
+            body["controlnets"] = [controlnet.to_wire() for controlnet in self.controlnets]
         body.update(self.extra)
         return body
 

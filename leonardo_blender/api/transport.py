@@ -287,9 +287,17 @@ def error_from_response(
         )
     if code == "validation-failed":
         return errors.ValidationError(message, **kwargs)
+    if is_routing_404(status, code, message):
+        return errors.EndpointUnavailableError(message, **kwargs)
     if status == 404:
         return errors.NotFoundError(message or "Not found", **kwargs)
     return errors.BadRequestError(message or f"The service refused the request (HTTP {status})", **kwargs)
+
+
+def is_routing_404(status: int, code: str | None, message: str) -> bool:
+    """Hasura's answer for a path it does not route at all: ``404 {"error": "Endpoint not found", "code":
+    "not-found"}``. Distinct from an unknown id (200 with ``null``) and from a 404 on a known route."""
+    return status == 404 and (code or "") == "not-found" and message.strip().lower().startswith("endpoint not found")
 
 
 def _hasura_error(response: requests.Response) -> tuple[str, str | None]:
