@@ -46,7 +46,7 @@ def main() -> int:
         enable_on_install=True,
     )
     addon = sys.modules[MODULE]
-    dispatcher, export = addon.blender.dispatcher, addon.blender.mesh_export
+    dispatcher, export = addon.blender.dispatcher, addon.blender.texturing.mesh_export
     bpy.context.preferences.system.use_online_access = True
 
     with Emulator(EmulatorConfig(job_seconds=args.job_seconds, texture_size=args.texture_size)) as emu:
@@ -77,7 +77,7 @@ def main() -> int:
         dispatcher.reset_stats()
         ticks = []
         started = time.perf_counter()
-        while addon.blender.texture_jobs.is_running(job_id) or dispatcher.busy():
+        while addon.blender.texturing.texture_jobs.is_running(job_id) or dispatcher.busy():
             t = time.perf_counter()
             dispatcher.drain()
             ticks.append(time.perf_counter() - t)

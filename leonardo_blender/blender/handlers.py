@@ -11,7 +11,8 @@ import bpy
 from bpy.app.handlers import persistent
 
 from ..core.jobs import TextureJob
-from . import addon, dispatcher, recovery, storage, texture_jobs
+from . import addon, dispatcher, storage
+from .texturing import recovery, texture_jobs
 
 
 @persistent

@@ -7,6 +7,8 @@ or secret is ever stored here.
 
 from __future__ import annotations
 
+import zlib
+
 import bpy
 from bpy.props import (
     BoolProperty,
@@ -18,7 +20,8 @@ from bpy.props import (
     StringProperty,
 )
 
-from ..core.jobs import JobState
+from ..core.jobs import ENGINE_AUTO, JobState
+from ..core.model_families import KNOWN_MODELS, depth_guidance_problem
 
 #: Which way the model faces (Blender axis) -> ``front_rotation_offset`` degrees sent to the service.
 FACING_TO_OFFSET = {"NEG_Y": 0, "POS_X": 90, "NEG_X": -90, "POS_Y": 180}
@@ -41,6 +44,51 @@ DIRECTION_ITEMS = [
     ("right", "Right", "Texture the right side"),
 ]
 STATE_ITEMS = [(s.value, s.label, "") for s in JobState]
+ENGINE_ITEMS = [
+    (
+        "AUTO",
+        "Auto",
+        "Leonardo's 3D texture generation when the service offers it, otherwise projection through image generation",
+    ),
+    ("TEXTURE_API", "Texture API", "Leonardo's 3D texture generation (POST /generations-texture)"),
+    (
+        "PROJECTION",
+        "Projection",
+        "Depth-guided image generation from several views around the model, baked into its own UVs",
+    ),
+]
+BAKE_SIZE_ITEMS = [
+    ("1024", "1K", "Bake the maps at 1024 x 1024"),
+    ("2048", "2K", "Bake the maps at 2048 x 2048"),
+    ("4096", "4K", "Bake the maps at 4096 x 4096 (slower, more memory)"),
+]
+
+
+def _model_item(model_id: str, name: str, note: str) -> tuple[str, str, str, str, int]:
+    # A stable number per id: a dynamic enum is saved as its number, so choices survive list changes.
+    return (model_id, name, note, "NONE", zlib.crc32(model_id.encode()) & 0x7FFFFFFF)
+
+
+#: Image models offered for projection: the documented ones first, then those the account lists
+#: (``set_platform_models``). Kept at module level: Blender needs the strings to stay alive.
+_model_items: list[tuple[str, str, str, str, int]] = [
+    _model_item(m.id, m.name, depth_guidance_problem(m.id) or f"{m.family} model with Depth to Image guidance")
+    for m in KNOWN_MODELS
+]
+
+
+def set_platform_models(models: list[tuple[str, str]]) -> None:
+    """Add the account's platform models ((id, name) pairs) to the image model list."""
+    known = {item[0] for item in _model_items}
+    for model_id, name in models:
+        if model_id not in known:
+            note = depth_guidance_problem(model_id) or "Depth to Image guidance"
+            _model_items.append(_model_item(model_id, name or model_id, note))
+            known.add(model_id)
+
+
+def _image_model_items(self: bpy.types.PropertyGroup, context: bpy.types.Context | None) -> list:
+    return _model_items
 
 
 def _redraw(self: bpy.types.PropertyGroup, context: bpy.types.Context) -> None:
@@ -65,6 +113,11 @@ class LEONARDO_PG_job(bpy.types.PropertyGroup):
     error_action: StringProperty(name="Fix")  # type: ignore[valid-type]
     accepted_at: FloatProperty(name="Accepted")  # type: ignore[valid-type]
     material_name: StringProperty(name="Material")  # type: ignore[valid-type]
+    engine: StringProperty(name="Engine")  # type: ignore[valid-type]
+    note: StringProperty(name="Note")  # type: ignore[valid-type]
+    views_done: IntProperty(name="Views Done")  # type: ignore[valid-type]
+    views_total: IntProperty(name="Views")  # type: ignore[valid-type]
+    resumable: BoolProperty(name="Resumable")  # type: ignore[valid-type]
 
 
 class LEONARDO_PG_scene(bpy.types.PropertyGroup):
@@ -102,6 +155,31 @@ class LEONARDO_PG_scene(bpy.types.PropertyGroup):
         name="True Displacement",
         description="Displace the surface (Cycles) instead of bump-mapping the displacement map",
         default=False,
+    )
+    engine: EnumProperty(  # type: ignore[valid-type]
+        name="Engine", description="Which Leonardo service textures the mesh", items=ENGINE_ITEMS, default=ENGINE_AUTO
+    )
+    image_model: EnumProperty(  # type: ignore[valid-type]
+        name="Image Model",
+        description="Image model for the projection engine (it must offer Depth to Image guidance)",
+        items=_image_model_items,
+    )
+    generation_size: IntProperty(  # type: ignore[valid-type]
+        name="View Size",
+        description="Size of each generated view in pixels (a multiple of 8; the service may serve larger)",
+        default=1024,
+        min=512,
+        max=1536,
+        step=64,
+    )
+    bake_size: EnumProperty(  # type: ignore[valid-type]
+        name="Bake Size", description="Size of the baked texture maps", items=BAKE_SIZE_ITEMS, default="2048"
+    )
+    style_reference: BoolProperty(  # type: ignore[valid-type]
+        name="Consistent Style",
+        description="Generate the first view, then guide the others by its style (SDXL models; "
+        "more consistent sides, a little slower)",
+        default=True,
     )
     jobs: CollectionProperty(type=LEONARDO_PG_job)  # type: ignore[valid-type]
     active_job_index: IntProperty(default=0)  # type: ignore[valid-type]
@@ -178,6 +256,8 @@ class LEONARDO_PG_runtime(bpy.types.PropertyGroup):
     account_error: StringProperty()  # type: ignore[valid-type]
     cost_preview: IntProperty(default=-1)  # type: ignore[valid-type]
     cost_full: IntProperty(default=-1)  # type: ignore[valid-type]
+    cost_view: IntProperty(default=-1)  # type: ignore[valid-type]
+    cost_view_size: IntProperty(default=0)  # type: ignore[valid-type]
 
 
 def runtime() -> LEONARDO_PG_runtime:

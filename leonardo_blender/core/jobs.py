@@ -21,13 +21,21 @@ from typing import Any
 FORMAT = 1
 
 
+#: ``TextureParams.engine``: which service textures the mesh.
+ENGINE_AUTO = "AUTO"  # the texture endpoint, falling back to projection when the service no longer has it
+ENGINE_TEXTURE_API = "TEXTURE_API"  # POST /generations-texture (Leonardo's 3D texture generation)
+ENGINE_PROJECTION = "PROJECTION"  # depth-guided image generation, projected and baked into the mesh's UVs
+ENGINES = (ENGINE_AUTO, ENGINE_TEXTURE_API, ENGINE_PROJECTION)
+
+
 class JobState(enum.StrEnum):
-    EXPORTING = "EXPORTING"  # main thread writes the OBJ
-    UPLOADING = "UPLOADING"  # worker uploads the mesh as a model asset
-    SUBMITTING = "SUBMITTING"  # worker asks for the texture generation (paid)
+    EXPORTING = "EXPORTING"  # main thread writes the OBJ / captures the mesh
+    UPLOADING = "UPLOADING"  # worker uploads the mesh (texture API) or the depth maps (projection)
+    SUBMITTING = "SUBMITTING"  # worker asks for the generation (paid)
     RECONCILING = "RECONCILING"  # the create may have reached the service; looking for the job
     GENERATING = "GENERATING"  # accepted by the service; polling
-    DOWNLOADING = "DOWNLOADING"  # COMPLETE; fetching the maps
+    DOWNLOADING = "DOWNLOADING"  # COMPLETE; fetching the maps (or the views' images)
+    BAKING = "BAKING"  # projection: projecting the views into the mesh's UVs and deriving the maps
     DOWNLOADED = "DOWNLOADED"  # maps on disk; waiting for the main thread to build the material
     APPLIED = "APPLIED"  # material built on the object
     FAILED = "FAILED"
@@ -54,6 +62,7 @@ _LABELS = {
     JobState.RECONCILING: "Confirming with the service",
     JobState.GENERATING: "Generating",
     JobState.DOWNLOADING: "Downloading maps",
+    JobState.BAKING: "Baking views into the UVs",
     JobState.DOWNLOADED: "Ready to apply",
     JobState.APPLIED: "Applied",
     JobState.FAILED: "Failed",
@@ -64,6 +73,7 @@ _PAID = {
     JobState.RECONCILING,
     JobState.GENERATING,
     JobState.DOWNLOADING,
+    JobState.BAKING,
     JobState.DOWNLOADED,
     JobState.APPLIED,
 }
@@ -73,12 +83,25 @@ _NEXT: dict[JobState, set[JobState]] = {
     JobState.UPLOADING: {JobState.SUBMITTING},
     JobState.SUBMITTING: {JobState.GENERATING, JobState.RECONCILING, JobState.UPLOADING},
     JobState.RECONCILING: {JobState.GENERATING},
-    JobState.GENERATING: {JobState.DOWNLOADING},
-    JobState.DOWNLOADING: {JobState.DOWNLOADED},
+    JobState.GENERATING: {JobState.DOWNLOADING, JobState.SUBMITTING, JobState.BAKING},
+    JobState.DOWNLOADING: {JobState.DOWNLOADED, JobState.BAKING, JobState.GENERATING},
+    JobState.BAKING: {JobState.DOWNLOADED},
     JobState.DOWNLOADED: {JobState.APPLIED, JobState.DOWNLOADING},
     JobState.APPLIED: {JobState.DOWNLOADED, JobState.DOWNLOADING},
-    JobState.FAILED: {JobState.GENERATING, JobState.DOWNLOADING, JobState.SUBMITTING, JobState.UPLOADING},
-    JobState.CANCELLED: {JobState.GENERATING, JobState.DOWNLOADING, JobState.SUBMITTING, JobState.UPLOADING},
+    JobState.FAILED: {
+        JobState.GENERATING,
+        JobState.DOWNLOADING,
+        JobState.SUBMITTING,
+        JobState.UPLOADING,
+        JobState.BAKING,
+    },
+    JobState.CANCELLED: {
+        JobState.GENERATING,
+        JobState.DOWNLOADING,
+        JobState.SUBMITTING,
+        JobState.UPLOADING,
+        JobState.BAKING,
+    },
 }
 
 
@@ -88,7 +111,8 @@ class IllegalTransitionError(RuntimeError):
 
 @dataclass(frozen=True)
 class TextureParams:
-    """What the user asked for; the wire names live in ``api.models.TextureRequest``."""
+    """What the user asked for; the wire names live in ``api.models.TextureRequest`` and
+    ``api.image_models.ImageGenerationRequest``."""
 
     prompt: str
     negative_prompt: str = ""
@@ -97,10 +121,65 @@ class TextureParams:
     front_rotation_offset: int = 0
     preview: bool = False
     preview_direction: str = "front"
+    engine: str = ENGINE_AUTO
+    #: Projection engine: the image model ("" = the default SDXL model), the size of each generated
+    #: view (multiple of 8), the size of the baked maps, and whether the first view guides the others'
+    #: style (Style Reference, SDXL only).
+    image_model_id: str = ""
+    generation_size: int = 1024
+    bake_size: int = 2048
+    style_reference: bool = True
 
     @property
     def kind(self) -> str:
         return f"preview ({self.preview_direction})" if self.preview else "full"
+
+
+class ViewState(enum.StrEnum):
+    """Where one view of a projection job stands. Its paid create is recorded the moment it is accepted."""
+
+    PLANNED = "PLANNED"  # depth map not uploaded yet
+    UPLOADED = "UPLOADED"  # depth map uploaded as an init image
+    SUBMITTING = "SUBMITTING"  # the paid create was sent; its answer is not recorded yet
+    GENERATING = "GENERATING"  # accepted (``generation_id`` known); polling
+    READY = "READY"  # COMPLETE on the service (``image_id`` and ``image_url`` known)
+    DOWNLOADED = "DOWNLOADED"  # the image is on disk (``image_path``)
+    FAILED = "FAILED"  # the service failed this view; the bake goes on without it
+
+    @property
+    def paid(self) -> bool:
+        return self in (ViewState.GENERATING, ViewState.READY, ViewState.DOWNLOADED)
+
+
+@dataclass
+class ViewStep:
+    """One view of a projection job: a depth map uploaded, one paid image generation, one image."""
+
+    name: str
+    spec: dict[str, Any] = field(default_factory=dict)  # ``core.projection.ViewSpec.to_dict()``
+    state: ViewState = ViewState.PLANNED
+    init_image_id: str | None = None
+    prompt: str = ""
+    generation_id: str | None = None
+    image_id: str | None = None
+    image_url: str = ""
+    image_path: str = ""
+    cost: int | None = None
+    submitted_at: float | None = None
+    accepted_at: float | None = None
+    error: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ViewStep:
+        known = {f.name for f in fields(cls)} - {"state"}
+        step = cls(**{k: v for k, v in data.items() if k in known})
+        try:
+            step.state = ViewState(data.get("state", ViewState.PLANNED.value))
+        except ValueError:
+            step.state = ViewState.FAILED
+            step.error = f"Unknown view state {data.get('state')!r}"
+        step.spec = dict(step.spec or {})
+        return step
 
 
 @dataclass
@@ -127,6 +206,12 @@ class TextureJob:
     maps: dict[str, str] = field(default_factory=dict)
     material_name: str = ""
     uv_map: str = ""
+    #: The engine that actually runs the job ("" until decided; AUTO resolves to one of the others).
+    engine_used: str = ""
+    #: A plain-words note for the user, e.g. why AUTO fell back to projection.
+    note: str = ""
+    #: Projection engine: one step per view, in order.
+    views: list[ViewStep] = field(default_factory=list)
 
     # -- state machine -------------------------------------------------------------------------------
 
@@ -152,23 +237,55 @@ class TextureJob:
     # -- what the panel shows ------------------------------------------------------------------------
 
     @property
+    def projection(self) -> bool:
+        return self.engine_used == ENGINE_PROJECTION
+
+    @property
+    def paid_views(self) -> list[ViewStep]:
+        return [view for view in self.views if view.generation_id]
+
+    @property
+    def has_paid_work(self) -> bool:
+        """A generation exists on the service for this job (or one of its views)."""
+        return self.generation_id is not None or bool(self.paid_views)
+
+    @property
     def resumable(self) -> bool:
         """Unfinished work that can go on without paying again (the generation already exists)."""
-        if self.state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING):
+        if self.state in (JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING, JobState.BAKING):
             return True
-        return self.state in (JobState.FAILED, JobState.CANCELLED) and self.generation_id is not None and not self.maps
+        return self.state in (JobState.FAILED, JobState.CANCELLED) and self.has_paid_work and not self.maps
+
+    def view_progress(self) -> tuple[int, int]:
+        """(views whose image is ready or downloaded, views in all)."""
+        done = sum(1 for v in self.views if v.state in (ViewState.READY, ViewState.DOWNLOADED))
+        return done, len(self.views)
 
     def status_text(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
         if self.state is JobState.GENERATING:
-            return f"{self.state.label} {format_duration(now - (self.accepted_at or self.state_since))}"
+            elapsed = format_duration(now - (self.accepted_at or self.state_since))
+            if self.views:
+                done, total = self.view_progress()
+                current = min(total, done + 1)
+                return f"View {current}/{total}: generating {elapsed}"
+            return f"{self.state.label} {elapsed}"
         if self.state is JobState.FAILED and self.error:
             return f"Failed: {self.error}"
+        if self.state is JobState.UPLOADING and self.projection:
+            return "Uploading depth maps"
+        if self.state is JobState.DOWNLOADING and self.views:
+            return "Downloading views"
         return self.state.label
 
     def snapshot(self) -> TextureJob:
         """An independent copy to hand to another thread."""
-        return replace(self, params=self.params, maps=dict(self.maps))
+        return replace(
+            self,
+            params=self.params,
+            maps=dict(self.maps),
+            views=[replace(view, spec=dict(view.spec)) for view in self.views],
+        )
 
     # -- persistence -----------------------------------------------------------------------------------
 
@@ -186,8 +303,9 @@ class TextureJob:
         params_data = data.get("params") or {}
         known_params = {f.name for f in fields(TextureParams)}
         params = TextureParams(**{k: v for k, v in params_data.items() if k in known_params})
-        known = {f.name for f in fields(cls)} - {"params", "state"}
+        known = {f.name for f in fields(cls)} - {"params", "state", "views"}
         job = cls(params=params, **{k: v for k, v in data.items() if k in known})
+        job.views = [ViewStep.from_dict(v) for v in (data.get("views") or []) if isinstance(v, dict)]
         try:
             job.state = JobState(data.get("state", JobState.FAILED.value))
         except ValueError:

@@ -90,4 +90,4 @@ def service(addon, emulator, online, clean_scene, monkeypatch):
     monkeypatch.setenv("LEONARDO_API_BASE_URL", emulator.base_url)
     emulator.faults.clear()
     yield emulator
-    addon.blender.dispatcher.run_until(lambda: not addon.blender.texture_jobs.running_ids(), timeout=10)
+    addon.blender.dispatcher.run_until(lambda: not addon.blender.texturing.texture_jobs.running_ids(), timeout=10)

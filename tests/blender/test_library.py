@@ -16,7 +16,11 @@ def settle(addon, timeout: float = 60) -> None:
     """Drain the main-thread queue until no task or job is running (headless: no timers)."""
     blender = addon.blender
     assert blender.dispatcher.run_until(
-        lambda: not blender.tasks._running and not blender.texture_jobs.running_ids() and not blender.dispatcher.busy(),
+        lambda: (
+            not blender.tasks._running
+            and not blender.texturing.texture_jobs.running_ids()
+            and not blender.dispatcher.busy()
+        ),
         timeout=timeout,
     ), "tasks still running"
 
@@ -148,7 +152,7 @@ def test_history_lists_every_generation_with_thumbnails(service, addon, client):
     local = next(row for row in rows.values() if row.prompt == "first")
     assert local.applied and local.local and local.kind == "full" and local.material_name
     assert rows[made[0]].kind == "" and not rows[made[0]].local
-    thumbnails = addon.blender.thumbnails
+    thumbnails = addon.blender.library.thumbnails
     assert all(thumbnails.loaded(gid) for gid in rows), "every complete generation has a thumbnail"
     assert "12 generations" in runtime().history_state
 

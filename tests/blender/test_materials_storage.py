@@ -44,7 +44,7 @@ def test_uvs_outside_the_unit_square_warn_but_do_not_block(service, addon):
     cube = add_cube()
     for loop in cube.data.uv_layers.active.data:
         loop.uv = (loop.uv[0] * 2.0, loop.uv[1])
-    assert "outside 0..1" in addon.blender.mesh_export.uv_bounds_warning(cube)
+    assert "outside 0..1" in addon.blender.texturing.mesh_export.uv_bounds_warning(cube)
     assert texture() == {"FINISHED"}
 
 

@@ -113,9 +113,9 @@ def test_jobs_of_an_unsaved_session_can_be_recovered(service, addon):
         accepted_at=time.time(),
     )
     lost.state = JobState.GENERATING
-    addon.blender.texture_jobs.journal().save(lost)  # what a crashed, never-saved session leaves behind
+    addon.blender.texturing.texture_jobs.journal().save(lost)  # what a crashed, never-saved session leaves behind
 
-    addon.blender.recovery.resume_unfinished()
+    addon.blender.texturing.recovery.resume_unfinished()
     assert bpy.context.window_manager.leonardo.recoverable_jobs >= 1
     assert bpy.ops.leonardo.recover_jobs() == {"FINISHED"}
     settle(addon)
@@ -126,14 +126,14 @@ def test_jobs_of_an_unsaved_session_can_be_recovered(service, addon):
     assert bpy.ops.leonardo.apply_job(job_id=lost.id, to_active=True) == {"FINISHED"}
     assert material_of(heir)["leonardo_generation_id"] == created.id
     assert json.loads(record.payload)["state"] == "APPLIED"
-    addon.blender.recovery.resume_unfinished()
-    assert lost.id not in {j.id for j in addon.blender.recovery.recoverable_jobs()}
+    addon.blender.texturing.recovery.resume_unfinished()
+    assert lost.id not in {j.id for j in addon.blender.texturing.recovery.recoverable_jobs()}
 
 
 def test_interrupted_before_submitting_is_marked_uncharged(service, addon, tmp_path):
     job = TextureJob(params=TextureParams(prompt="never sent"), object_name="Crate")
     job.move_to(JobState.UPLOADING)
-    addon.blender.texture_jobs.write_record(job)
+    addon.blender.texturing.texture_jobs.write_record(job)
     blend = tmp_path / "interrupted.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     before = service.count("POST", "/generations-texture")
@@ -161,7 +161,7 @@ def test_unfinished_jobs_resume_after_the_addon_is_enabled(service, addon):
         accepted_at=time.time(),
     )
     job.state = JobState.GENERATING
-    addon.blender.texture_jobs.write_record(job)  # the file knows a paid job that nobody follows
+    addon.blender.texturing.texture_jobs.write_record(job)  # the file knows a paid job that nobody follows
 
     addon_utils.disable(addon.__name__, default_set=False)
     addon_utils.enable(addon.__name__, default_set=False)
@@ -169,7 +169,7 @@ def test_unfinished_jobs_resume_after_the_addon_is_enabled(service, addon):
     creates = service.count("POST", "/generations-texture")
     # In the UI a timer resumes a moment after enabling; headless, wait_jobs does the same.
     assert bpy.ops.leonardo.wait_jobs(timeout=30) == {"FINISHED"}
-    blender.dispatcher.run_until(lambda: not blender.texture_jobs.running_ids(), timeout=30)
+    blender.dispatcher.run_until(lambda: not blender.texturing.texture_jobs.running_ids(), timeout=30)
     record = next(r for r in bpy.context.scene.leonardo.jobs if r.job_id == job.id)
     assert record.state == "APPLIED", record.error
     assert material_of(bpy.data.objects["Waiting"])["leonardo_generation_id"] == created.id

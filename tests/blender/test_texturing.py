@@ -237,7 +237,7 @@ def test_offline_mode_makes_no_request(addon, emulator, offline, clean_scene, mo
     assert not bpy.ops.leonardo.texture_selected.poll()
     with pytest.raises(RuntimeError):
         bpy.ops.leonardo.texture_selected(prompt="x", wait=True)
-    addon.blender.recovery.resume_unfinished()
+    addon.blender.texturing.recovery.resume_unfinished()
     assert len(emulator.requests) == before
 
 
@@ -283,7 +283,7 @@ def test_render_shows_the_front_colour_where_the_user_said_the_front_is(service,
 def test_facing_from_view_rotation(addon):
     from mathutils import Euler
 
-    facing = addon.blender.ops_texture.facing_from_view_rotation
+    facing = addon.blender.texturing.operators.facing_from_view_rotation
     front_view = Euler((1.5708, 0.0, 0.0)).to_quaternion()  # numpad 1: looking along +Y
     right_view = Euler((1.5708, 0.0, 1.5708)).to_quaternion()  # numpad 3: looking along -X
     left_view = Euler((1.5708, 0.0, -1.5708)).to_quaternion()

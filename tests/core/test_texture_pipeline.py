@@ -12,7 +12,7 @@ from leonardo_blender.api import LeonardoClient
 from leonardo_blender.core.backoff import Backoff
 from leonardo_blender.core.jobs import JobState, TextureJob, TextureParams
 from leonardo_blender.core.journal import Journal
-from leonardo_blender.core.texture_pipeline import PipelineSettings, TexturePipeline
+from leonardo_blender.core.pipeline import PipelineSettings, TexturePipeline
 from leonardo_blender.emulator import FaultRule
 from tests.core.obj_samples import cube_obj
 
@@ -188,7 +188,7 @@ def test_resume_from_a_saved_record_never_creates_again(emulator, tmp_path, stat
 
 
 def test_service_timestamps_are_read_as_utc():
-    from leonardo_blender.core.texture_pipeline import _epoch
+    from leonardo_blender.core.pipeline.base import epoch as _epoch
 
     assert _epoch("1970-01-01T00:01:00.000", default=-1) == 60.0
     assert _epoch("1970-01-01T00:01:00Z", default=-1) == 60.0

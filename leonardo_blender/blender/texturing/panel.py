@@ -10,10 +10,15 @@ import time
 
 import bpy
 
-from ..core.jobs import JobState, format_duration
-from . import addon, online, texture_jobs
+from ...core.jobs import ENGINE_PROJECTION, ENGINE_TEXTURE_API, JobState, format_duration
+from .. import addon, online
+from . import engines, texture_jobs
 
 DOCUMENTED_COST = {True: 30, False: 150}
+#: Views a projection job generates: one for a preview, front, right, back, left and top otherwise.
+PROJECTION_VIEWS = {True: 1, False: 5}
+#: The emulator's (and a typical SDXL) price of one 1024 px image until the calculator has answered.
+ESTIMATED_VIEW_COST = 4
 
 STATE_ICONS = {
     JobState.EXPORTING.value: "EXPORT",
@@ -22,6 +27,7 @@ STATE_ICONS = {
     JobState.RECONCILING.value: "QUESTION",
     JobState.GENERATING.value: "SORTTIME",
     JobState.DOWNLOADING.value: "IMPORT",
+    JobState.BAKING.value: "RENDER_STILL",
     JobState.DOWNLOADED.value: "IMAGE_DATA",
     JobState.APPLIED.value: "CHECKMARK",
     JobState.FAILED.value: "ERROR",
@@ -31,15 +37,27 @@ STATE_ICONS = {
 
 def job_line(item: bpy.types.PropertyGroup) -> str:
     if item.state == JobState.GENERATING.value and item.accepted_at:
-        return f"Generating {format_duration(time.time() - item.accepted_at)}"
+        elapsed = format_duration(time.time() - item.accepted_at)
+        if item.views_total:
+            current = min(item.views_total, item.views_done + 1)
+            return f"View {current}/{item.views_total}: generating {elapsed}"
+        return f"Generating {elapsed}"
+    if item.state == JobState.DOWNLOADING.value and item.views_total:
+        return "Downloading views"
     if item.state == JobState.FAILED.value and item.error:
         return f"Failed: {item.error}"
     return JobState(item.state).label
 
 
 def texture_cost(context: bpy.types.Context, preview: bool) -> tuple[int, bool]:
-    """(credits, confirmed by the pricing calculator) for the next job."""
+    """(credits, confirmed by the pricing calculator) for the next job, for the engine it will use."""
     runtime = context.window_manager.leonardo
+    settings = context.scene.leonardo
+    if engines.effective_engine(settings.engine) == ENGINE_PROJECTION:
+        views = PROJECTION_VIEWS[preview]
+        if runtime.cost_view >= 0 and runtime.cost_view_size == settings.generation_size:
+            return runtime.cost_view * views, True
+        return ESTIMATED_VIEW_COST * views, False
     fetched = runtime.cost_preview if preview else runtime.cost_full
     if fetched >= 0:
         return fetched, True
@@ -82,6 +100,18 @@ class LEONARDO_PT_texture(bpy.types.Panel):
         sub.active = settings.preview
         sub.prop(settings, "preview_direction", text="")
 
+        layout.prop(settings, "engine")
+        note = engines.note()
+        if note and settings.engine != ENGINE_TEXTURE_API:
+            self._draw_note(layout, note)
+        if engines.effective_engine(settings.engine) != ENGINE_TEXTURE_API:
+            projection = layout.column(align=True)
+            projection.prop(settings, "image_model", text="Model")
+            row = projection.row(align=True)
+            row.prop(settings, "generation_size")
+            row.prop(settings, "bake_size", text="")
+            projection.prop(settings, "style_reference")
+
         options = layout.column(heading="Options", align=True)
         options.prop(settings, "auto_unwrap")
         options.prop(settings, "true_displacement")
@@ -94,6 +124,20 @@ class LEONARDO_PT_texture(bpy.types.Panel):
         credits = context.window_manager.leonardo.credits
         if 0 <= credits < cost:
             layout.label(text=f"Only {credits} credits left", icon="ERROR")
+
+    @staticmethod
+    def _draw_note(layout: bpy.types.UILayout, note: str) -> None:
+        box = layout.box()
+        column = box.column(align=True)
+        words, line = note.split(), ""
+        first = True
+        for word in words:  # panels do not wrap labels: break the sentence by hand
+            if len(line) + len(word) > 42:
+                column.label(text=line, icon="INFO" if first else "BLANK1")
+                first, line = False, ""
+            line = f"{line} {word}".strip()
+        if line:
+            column.label(text=line, icon="INFO" if first else "BLANK1")
 
     @staticmethod
     def _draw_selection(context: bpy.types.Context, layout: bpy.types.UILayout) -> None:
@@ -138,25 +182,22 @@ class LEONARDO_PT_jobs(bpy.types.Panel):
         box = layout.box()
         col = box.column(align=True)
         col.label(text=job_line(item), icon=STATE_ICONS.get(item.state, "DOT"))
-        col.label(text=f"{item.kind} · {item.object_name}")
+        engine = {"PROJECTION": "projection", "TEXTURE_API": "texture API"}.get(item.engine, "")
+        col.label(text=f"{item.kind} · {item.object_name}" + (f" · {engine}" if engine else ""))
         if item.seed_used:
             col.label(text=f"Seed {item.seed_used}")
         if item.cost >= 0:
             col.label(text=f"Cost {item.cost} credits")
         if item.material_name:
             col.label(text=item.material_name, icon="MATERIAL")
+        if item.note:
+            LEONARDO_PT_texture._draw_note(box, item.note)
         running = texture_jobs.is_running(item.job_id)
         row = box.row(align=True)
         if running:
             row.operator("leonardo.cancel_job", icon="CANCEL").job_id = item.job_id
         else:
-            if item.generation_id and item.state in {
-                JobState.FAILED.value,
-                JobState.CANCELLED.value,
-                JobState.GENERATING.value,
-                JobState.DOWNLOADING.value,
-                JobState.RECONCILING.value,
-            }:
+            if item.resumable:
                 row.operator("leonardo.resume_job", icon="PLAY").job_id = item.job_id
             if item.state in {JobState.DOWNLOADED.value, JobState.APPLIED.value}:
                 op = row.operator("leonardo.apply_job", text="Apply to Active", icon="MATERIAL")

@@ -11,10 +11,12 @@ from dataclasses import replace
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from ..api.models import JobStatus
-from . import history, material, online, tasks, texture_jobs
+from ...api.models import JobStatus
+from .. import material, online, tasks
+from ..properties import OFFSET_TO_FACING, runtime
+from ..texturing import texture_jobs
+from . import history
 from .history import active_generation, local_jobs_by_generation, material_for_generation, params_of
-from .properties import OFFSET_TO_FACING, runtime
 
 # -- operators ------------------------------------------------------------------------------------------
 

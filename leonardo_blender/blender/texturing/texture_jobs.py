@@ -20,14 +20,34 @@ from pathlib import Path
 
 import bpy
 
-from ..api.client import LeonardoClient
-from ..core.jobs import JobState, TextureJob, TextureParams
-from ..core.journal import Journal
-from ..core.texture_pipeline import PipelineSettings, TexturePipeline
-from . import addon, dispatcher, material, mesh_export, storage
+from ...api.client import LeonardoClient
+from ...core.jobs import JobState, TextureJob, TextureParams
+from ...core.journal import Journal
+from ...core.pipeline import PipelineSettings, TexturePipeline
+from ...core.projection import MeshArrays
+from .. import addon, dispatcher, material, storage
+from . import engines, image_decoding, mesh_capture, mesh_export
 
 #: States in which a job left in a .blend can go on without paying again.
-RESUMABLE = {JobState.GENERATING, JobState.DOWNLOADING, JobState.RECONCILING, JobState.SUBMITTING}
+RESUMABLE = {
+    JobState.GENERATING,
+    JobState.DOWNLOADING,
+    JobState.RECONCILING,
+    JobState.SUBMITTING,
+    JobState.BAKING,
+}
+
+
+#: States in which the job list offers Resume (when ``can_resume`` agrees).
+RESUME_OFFERED = {
+    JobState.FAILED,
+    JobState.CANCELLED,
+    JobState.GENERATING,
+    JobState.DOWNLOADING,
+    JobState.RECONCILING,
+    JobState.SUBMITTING,
+    JobState.BAKING,
+}
 
 
 @dataclass
@@ -90,6 +110,10 @@ def write_record(job: TextureJob) -> None:
     item.error_action = job.error_action
     item.accepted_at = float(job.accepted_at or 0.0)
     item.material_name = job.material_name
+    item.engine = job.engine_used
+    item.note = job.note
+    item.views_done, item.views_total = job.view_progress()
+    item.resumable = job.state in RESUME_OFFERED and can_resume(job)
 
 
 def all_records() -> list[TextureJob]:
@@ -107,7 +131,7 @@ def all_records() -> list[TextureJob]:
 def start(
     context: bpy.types.Context, obj: bpy.types.Object, params: TextureParams, *, auto_unwrap: bool
 ) -> tuple[TextureJob, tuple[str, ...]]:
-    """Export ``obj`` and start its job on a worker. Returns the job and any warnings."""
+    """Export or capture ``obj`` and start its job on a worker. Returns the job and any warnings."""
     settings = addon.settings()
     prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
     job = TextureJob(
@@ -118,25 +142,40 @@ def start(
         blend_path=bpy.data.filepath,
         uv_map=prepared.uv_map,
     )
-    obj_path = addon.user_dir("exports") / f"{job.id}.obj"
-    mesh_export.export_obj(context, obj, obj_path)
+    obj_path = None
+    if engines.needs_obj_export(params.engine):
+        obj_path = addon.user_dir("exports") / f"{job.id}.obj"
+        mesh_export.export_obj(context, obj, obj_path)
+    mesh = mesh_capture.capture(context, obj, prepared.uv_map) if engines.needs_mesh_capture(params.engine) else None
     previous = (obj.leonardo.model_asset_id, obj.leonardo.mesh_fingerprint) if obj.leonardo.model_asset_id else None
     write_record(job)
-    _launch(job, settings, obj_path=obj_path, previous_upload=previous)
+    _launch(job, settings, obj_path=obj_path, mesh=mesh, previous_upload=previous)
     return job, prepared.warnings
+
+
+def mesh_path_for(job_id: str) -> Path:
+    """Where a projection job keeps its captured mesh until it is done (for resumes and re-bakes)."""
+    return addon.user_dir("meshes") / f"{job_id}.npz"
+
+
+def can_resume(job: TextureJob) -> bool:
+    """True when the job can go on without a second paid request for what the service already accepted."""
+    if job.state is JobState.APPLIED:
+        return False
+    if job.projection or job.views:
+        return mesh_path_for(job.id).is_file()  # depth maps and the bake need the captured mesh
+    return job.generation_id is not None or job.state in (JobState.SUBMITTING, JobState.RECONCILING)
 
 
 def resume(job: TextureJob) -> bool:
     """Go on with a job that already exists on the service (no second paid request)."""
-    if is_running(job.id):
+    if is_running(job.id) or not can_resume(job):
         return False
-    if job.state is JobState.SUBMITTING:
+    if job.state is JobState.SUBMITTING and not job.views and not job.projection:
         job.move_to(JobState.RECONCILING)  # we cannot know whether the create arrived: look, never resend
-    if job.generation_id is None and job.state is not JobState.RECONCILING:
-        return False
     settings = addon.settings()
     write_record(job)
-    _launch(job, settings, obj_path=None)
+    _launch(job, settings, obj_path=None, mesh=None)
     return True
 
 
@@ -145,28 +184,45 @@ def _launch(
     settings: addon.Settings,
     *,
     obj_path: Path | None,
+    mesh: MeshArrays | None,
     previous_upload: tuple[str, str] | None = None,
 ) -> None:
     maps_dir = storage.maps_dir_for(job, settings.texture_folder)
-    known = tuple(j.generation_id for j in all_records() if j.generation_id and j.id != job.id)
+    known = tuple(
+        generation_id
+        for j in all_records()
+        if j.id != job.id
+        for generation_id in (j.generation_id, *(v.generation_id for v in j.views))
+        if generation_id
+    )
     cancel = threading.Event()
     running = Running(cancel=cancel, latest=job.snapshot())
     _running[job.id] = running
     worker_job = job.snapshot()
     journal_ = journal()
+    mesh_path = mesh_path_for(job.id)
+    pipeline_settings = PipelineSettings(
+        job_timeout=settings.job_timeout,
+        known_generation_ids=known,
+        texture_api_unavailable=engines.texture_api_unavailable(),
+    )
 
     def _work() -> TextureJob:  # worker thread: plain values only
         client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
         try:
+            if mesh is not None:
+                mesh.save(mesh_path)
             pipeline = TexturePipeline(
                 client,
                 worker_job,
                 maps_dir=maps_dir,
                 obj_path=obj_path,
+                mesh_path=mesh_path,
                 journal=journal_,
                 publish=lambda snapshot: dispatcher.post(partial(_on_snapshot, snapshot)),
-                settings=PipelineSettings(job_timeout=settings.job_timeout, known_generation_ids=known),
+                settings=pipeline_settings,
                 previous_upload=previous_upload,
+                decode_image=image_decoding.decode,
             )
             return pipeline.run()
         finally:
@@ -206,6 +262,7 @@ def _on_snapshot(snapshot: TextureJob) -> None:
     running = _running.get(snapshot.id)
     if running is not None:
         running.latest = snapshot
+    engines.observe(snapshot)
     obj = find_object(snapshot)
     if obj is not None and snapshot.model_asset_id and snapshot.mesh_fingerprint:
         link = obj.leonardo
@@ -262,6 +319,8 @@ def apply(job: TextureJob, object_name: str | None = None, *, push_undo: bool = 
     job.move_to(JobState.APPLIED)
     write_record(job)
     journal().save(job)
+    with contextlib.suppress(OSError):
+        mesh_path_for(job.id).unlink()  # the captured mesh is no longer needed
     if push_undo and not bpy.app.background:
         with contextlib.suppress(RuntimeError):  # no window (e.g. while a file loads)
             bpy.ops.ed.undo_push(message="Leonardo texture applied")
@@ -273,6 +332,8 @@ def _build(job: TextureJob, settings: addon.Settings) -> bpy.types.Material:
     short = prompt if len(prompt) <= 40 else prompt[:39].rstrip() + "…"
     seed = job.seed_used if job.seed_used is not None else job.params.seed
     name = f"Leonardo {short}" + (f" ({seed})" if seed is not None else "")
+    if job.params.preview:
+        name += f" preview {job.params.preview_direction}"  # its promoted full texture keeps the plain name
     scene = bpy.data.scenes.get(job.scene_name) or bpy.context.scene
     mat = material.build_material(
         name,
@@ -284,6 +345,7 @@ def _build(job: TextureJob, settings: addon.Settings) -> bpy.types.Material:
             "leonardo_generation_id": job.generation_id or "",
             "leonardo_prompt": prompt,
             "leonardo_seed": "" if seed is None else str(seed),
+            "leonardo_engine": job.engine_used,
         },
     )
     if settings.pack_images:

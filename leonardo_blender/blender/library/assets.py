@@ -11,11 +11,11 @@ from pathlib import Path
 
 import bpy
 
-from ..api.client import LeonardoClient
-from ..api.errors import LeonardoError
-from ..core.fingerprint import LINKED
-from . import addon, online, tasks
-from .properties import runtime
+from ...api.client import LeonardoClient
+from ...api.errors import LeonardoError
+from ...core.fingerprint import LINKED
+from .. import addon, online, tasks
+from ..properties import runtime
 
 
 @dataclass(frozen=True)

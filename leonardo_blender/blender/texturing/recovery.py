@@ -19,8 +19,9 @@ from pathlib import Path
 
 import bpy
 
-from ..core.jobs import JobState, TextureJob
-from . import addon, online, texture_jobs
+from ...core.jobs import JobState, TextureJob
+from .. import addon, online
+from . import texture_jobs
 
 INTERRUPTED_BEFORE_SUBMIT = "Interrupted before it reached the service; nothing was charged. Texture again."
 JOURNAL_KEEP_SECONDS = 30 * 24 * 3600
@@ -39,6 +40,18 @@ def _maps_on_disk(job: TextureJob) -> bool:
     return bool(job.maps) and all(Path(path).is_file() for path in job.maps.values())
 
 
+def interrupted_before_paying(job: TextureJob) -> bool:
+    """True for a job stopped before any paid request could have been sent (nothing to look for)."""
+    sent = job.has_paid_work or any(view.submitted_at is not None for view in job.views)
+    if job.state in (JobState.EXPORTING, JobState.UPLOADING):
+        return not sent
+    if job.state is JobState.SUBMITTING:
+        if job.projection or job.views:
+            return not sent
+        return not job.model_asset_id
+    return False
+
+
 def recoverable_jobs() -> list[TextureJob]:
     """Journal jobs of sessions that were never saved (or whose file is gone), not in this file."""
     in_file = {item.job_id for scene in bpy.data.scenes for item in scene.leonardo.jobs}
@@ -46,7 +59,7 @@ def recoverable_jobs() -> list[TextureJob]:
     for job in texture_jobs.journal().all():
         if job.id in in_file or (job.state is JobState.APPLIED and job.material_name in bpy.data.materials):
             continue
-        if job.state is JobState.APPLIED or not job.generation_id:
+        if job.state is JobState.APPLIED or not job.has_paid_work:
             continue
         if not job.blend_path or not Path(job.blend_path).exists():
             found.append(job)
@@ -104,9 +117,7 @@ def resume_unfinished() -> list[str]:
                 texture_jobs.write_record(job)
             if job.state is JobState.DOWNLOADED:
                 texture_jobs.apply(job)
-            elif job.state in (JobState.EXPORTING, JobState.UPLOADING) or (
-                job.state is JobState.SUBMITTING and not job.model_asset_id
-            ):
+            elif interrupted_before_paying(job):
                 job.fail(INTERRUPTED_BEFORE_SUBMIT)
                 texture_jobs.write_record(job)
             elif job.state in texture_jobs.RESUMABLE:

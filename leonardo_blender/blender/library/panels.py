@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import online, tasks
+from .. import online, tasks
 from .history import history_model_id
 
 

@@ -12,10 +12,16 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ..api.models import FRONT_ROTATION_OFFSETS, SEED_MAX
-from ..core.jobs import JobState, TextureParams
-from . import addon, mesh_export, online, recovery, texture_jobs
-from .properties import DIRECTION_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
+from ...api.models import FRONT_ROTATION_OFFSETS, SEED_MAX
+from ...core.jobs import ENGINE_PROJECTION, JobState, TextureParams
+from ...core.model_families import DEFAULT_MODEL_ID, depth_guidance_problem
+from .. import addon, online
+from ..properties import DIRECTION_ITEMS, ENGINE_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
+from . import engines, mesh_export, recovery, texture_jobs
+
+MAX_PROMPT_LENGTH = 1500
+VIEW_SIZES = (256, 1536)
+BAKE_SIZES = (256, 8192)
 
 NO_KEY_MESSAGE = f"No Leonardo API key: set it in Preferences > Add-ons > Leonardo, or in ${addon.ENV_API_KEY}"
 
@@ -53,6 +59,25 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
     preview_direction: EnumProperty(  # type: ignore[valid-type]
         name="Preview Side", items=DIRECTION_ITEMS, options={"SKIP_SAVE"}
     )
+    engine: EnumProperty(name="Engine", items=ENGINE_ITEMS, options={"SKIP_SAVE"})  # type: ignore[valid-type]
+    image_model_id: StringProperty(  # type: ignore[valid-type]
+        name="Image Model", description="Projection engine: the image model's id", options={"SKIP_SAVE"}
+    )
+    generation_size: IntProperty(  # type: ignore[valid-type]
+        name="View Size",
+        description="Projection engine: pixels per generated view",
+        default=1024,
+        options={"SKIP_SAVE"},
+    )
+    bake_size: IntProperty(  # type: ignore[valid-type]
+        name="Bake Size", description="Projection engine: size of the baked maps", default=2048, options={"SKIP_SAVE"}
+    )
+    style_reference: BoolProperty(  # type: ignore[valid-type]
+        name="Consistent Style",
+        description="Projection engine: guide the other views by the first one's style",
+        default=True,
+        options={"SKIP_SAVE"},
+    )
     wait: BoolProperty(  # type: ignore[valid-type]
         name="Wait",
         description="Block until the textures are applied (for scripts and blender -b)",
@@ -77,6 +102,11 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         prompt = self.prompt if given("prompt") else panel.prompt
         if not prompt.strip():
             raise ValueError("Write a prompt first: describe the texture you want")
+        if len(prompt.strip()) > MAX_PROMPT_LENGTH:
+            raise ValueError(
+                f"The prompt has {len(prompt.strip())} characters; Leonardo accepts at most {MAX_PROMPT_LENGTH}. "
+                "Shorten it"
+            )
         seed = (None if self.seed < 0 else int(self.seed)) if given("seed") else parse_seed(panel.seed)
         if given("front_rotation_offset"):
             if self.front_rotation_offset not in FRONT_ROTATION_OFFSETS:
@@ -84,6 +114,18 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
             offset = int(self.front_rotation_offset)
         else:
             offset = panel.front_rotation_offset
+        engine = self.engine if given("engine") else panel.engine
+        model_id = (self.image_model_id if given("image_model_id") else panel.image_model) or DEFAULT_MODEL_ID
+        if engines.effective_engine(engine) == ENGINE_PROJECTION:
+            problem = depth_guidance_problem(model_id)
+            if problem:
+                raise ValueError(problem)
+        view_size = int(self.generation_size if given("generation_size") else panel.generation_size)
+        if view_size % 8 or not VIEW_SIZES[0] <= view_size <= VIEW_SIZES[1]:
+            raise ValueError(f"The view size must be a multiple of 8 from {VIEW_SIZES[0]} to {VIEW_SIZES[1]} pixels")
+        bake_size = int(self.bake_size if given("bake_size") else panel.bake_size)
+        if not BAKE_SIZES[0] <= bake_size <= BAKE_SIZES[1]:
+            raise ValueError(f"The bake size must be from {BAKE_SIZES[0]} to {BAKE_SIZES[1]} pixels")
         return TextureParams(
             prompt=prompt.strip(),
             negative_prompt=(self.negative_prompt if given("negative_prompt") else panel.negative_prompt).strip(),
@@ -92,6 +134,11 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
             front_rotation_offset=offset,
             preview=bool(self.preview if given("preview") else panel.preview),
             preview_direction=self.preview_direction if given("preview_direction") else panel.preview_direction,
+            engine=engine,
+            image_model_id=model_id,
+            generation_size=view_size,
+            bake_size=bake_size,
+            style_reference=bool(self.style_reference if given("style_reference") else panel.style_reference),
         )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -121,15 +168,23 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
             started.append(job.id)
         if not started:
             return {"CANCELLED"}
+        self._report_engine_note()
         if not self.wait:
             names = ", ".join(f"'{o.name}'" for o in objects)
             self.report({"INFO"}, f"Texturing {names} ({params.kind}); you can keep working")
             return {"FINISHED"}
         return self._wait_for(started)
 
+    def _report_engine_note(self) -> None:
+        note = engines.take_unreported_note()
+        if note:
+            self.report({"WARNING"}, note)
+
     def _wait_for(self, job_ids: list[str]) -> set[str]:
         timeout = self.timeout or (addon.settings().job_timeout + 300.0)
-        if not texture_jobs.wait(job_ids, timeout):
+        finished = texture_jobs.wait(job_ids, timeout)
+        self._report_engine_note()
+        if not finished:
             for job_id in job_ids:
                 texture_jobs.cancel(job_id)
             self.report({"ERROR"}, f"Gave up waiting after {timeout:.0f} s; resume the jobs from the panel later")

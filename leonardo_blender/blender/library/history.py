@@ -11,13 +11,15 @@ from pathlib import Path
 
 import bpy
 
-from ..api.client import LeonardoClient
-from ..api.errors import LeonardoError
-from ..api.models import JobStatus
-from ..core.jobs import JobState, TextureJob, TextureParams
-from . import addon, material, tasks, texture_jobs, thumbnails
-from .ops_assets import active_row
-from .properties import runtime
+from ...api.client import LeonardoClient
+from ...api.errors import LeonardoError
+from ...api.models import JobStatus
+from ...core.jobs import JobState, TextureJob, TextureParams
+from .. import addon, material, tasks
+from ..properties import runtime
+from ..texturing import texture_jobs
+from . import thumbnails
+from .assets import active_row
 
 THUMBNAILS_PER_REFRESH = 40
 

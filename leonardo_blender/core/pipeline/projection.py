@@ -1,0 +1,353 @@
+"""The projection engine's steps: depth maps up, depth-guided image generations, images down, bake.
+
+For each view of ``core.projection.plan_views`` (one for a preview; front, right, back, left and top
+for a full texture) the worker renders a depth map of the captured mesh, uploads it as an init image
+and asks ``POST /generations`` for one image guided by it ("Depth to Image" for the model's family),
+all views with one seed. With ``style_reference`` (SDXL), the first finished view also guides the
+others' style (Style Reference). The images are projected back onto the mesh and baked into its own
+UV map; a normal and a roughness map are derived from the baked albedo (``core.maps``).
+
+Every paid create is recorded (journal + snapshot) the moment the service accepts it, and a view whose
+create was sent but not answered is looked up in the account's generations, never sent again. Run
+again on a half-done job (resume after a crash, a reload or a re-enable), the steps skip what is done:
+they never re-send an accepted view. Plain values only, no ``bpy``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ...api import errors
+from ...api.files import image_kind
+from ...api.image_models import Controlnet, ImageGeneration, ImageGenerationRequest
+from ...api.models import SEED_MAX, JobStatus
+from .. import imaging, maps
+from ..jobs import JobState, ViewState, ViewStep
+from ..model_families import DEFAULT_MODEL_ID, depth_guidance_problem, preprocessor
+from ..projection import MeshArrays, ProjectionBaker, ViewSpec, plan_views, rasterize_uv, render_depth
+from .base import ImageDecoder, JobContext, epoch
+
+#: What each view adds to the user's prompt, so the generator draws that side of the object.
+VIEW_HINTS = {
+    "front": "front view",
+    "back": "back view",
+    "left": "left side view",
+    "right": "right side view",
+    "top": "top view, seen from above",
+    "bottom": "bottom view, seen from below",
+}
+#: Added to every view's prompt: the images become colour textures, so light and shadow must stay out.
+TEXTURE_HINT = "even flat lighting, no cast shadows"
+DEPTH_STRENGTH = "High"
+STYLE_STRENGTH = "Mid"
+
+
+def view_prompt(prompt: str, view_name: str) -> str:
+    return f"{prompt.strip()}, {VIEW_HINTS.get(view_name, view_name + ' view')}, {TEXTURE_HINT}"
+
+
+class ProjectionSteps:
+    def __init__(self, ctx: JobContext, *, mesh_path: Path | None, decode_image: ImageDecoder) -> None:
+        self.ctx = ctx
+        self.mesh_path = mesh_path
+        self.decode_image = decode_image
+        self._mesh: MeshArrays | None = None
+        self._user_id: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return self.ctx.job.params.image_model_id or DEFAULT_MODEL_ID
+
+    def run(self) -> None:
+        job = self.ctx.job
+        problem = depth_guidance_problem(self.model_id)
+        if problem:
+            raise errors.LeonardoError(problem, fix="", action=None)
+        if job.seed_used is None:
+            seed = job.params.seed
+            job.seed_used = seed if seed is not None else self.ctx.rng.randrange(1, SEED_MAX)
+        if not job.views:
+            self._plan()
+        self._upload_depth_maps()
+        self._generate()
+        self._download_views()
+        self._bake()
+
+    # -- inputs --------------------------------------------------------------------------------------
+
+    def mesh(self) -> MeshArrays:
+        if self._mesh is None:
+            if self.mesh_path is None or not self.mesh_path.is_file():
+                raise errors.LeonardoError(
+                    "The mesh captured for this job is gone from disk",
+                    fix="Texture the object again; nothing paid for this job can be baked without its mesh.",
+                    action=None,
+                )
+            try:
+                self._mesh = MeshArrays.load(self.mesh_path)
+            except ValueError as exc:
+                raise errors.LeonardoError(f"The mesh captured for this job is damaged: {exc}", action=None) from None
+        return self._mesh
+
+    def _plan(self) -> None:
+        job, params = self.ctx.job, self.ctx.job.params
+        specs = plan_views(
+            self.mesh(),
+            params.front_rotation_offset,
+            preview=params.preview,
+            preview_direction=params.preview_direction,
+            size=params.generation_size,
+        )
+        job.views = [ViewStep(name=s.name, spec=s.to_dict(), prompt=view_prompt(params.prompt, s.name)) for s in specs]
+        self.ctx.emit()
+
+    def _depth(self, view: ViewStep) -> tuple[ViewSpec, np.ndarray, np.ndarray]:
+        spec = ViewSpec.from_dict(view.spec)
+        pixels, buffer = render_depth(spec, self.mesh())
+        return spec, pixels, buffer
+
+    # -- depth maps ----------------------------------------------------------------------------------
+
+    def _views_dir(self) -> Path:
+        folder = self.ctx.maps_dir / "views"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _upload_depth_maps(self) -> None:
+        job = self.ctx.job
+        todo = [view for view in job.views if view.state is ViewState.PLANNED]
+        if not todo:
+            return
+        if job.state in (JobState.EXPORTING, JobState.SUBMITTING, JobState.FAILED, JobState.CANCELLED):
+            job.move_to(JobState.UPLOADING)
+        self.ctx.emit()
+        for view in todo:
+            _spec, pixels, _buffer = self._depth(view)
+            path = self._views_dir() / f"{view.name}-depth.png"
+            imaging.write_png(path, pixels)
+            view.init_image_id = self.ctx.client.upload_init_image(path)
+            view.state = ViewState.UPLOADED
+            self.ctx.emit()
+
+    # -- generations ---------------------------------------------------------------------------------
+
+    def _generate(self) -> None:
+        views = self.ctx.job.views
+        use_style = (
+            self.ctx.job.params.style_reference
+            and len(views) > 1
+            and preprocessor("style_reference", self.model_id) is not None
+        )
+        if use_style:
+            first, rest = views[0], views[1:]
+            self._submit([first], style_image_id=None)
+            self._poll_views([first])
+            style = first.image_id if first.state in (ViewState.READY, ViewState.DOWNLOADED) else None
+            self._submit(rest, style_image_id=style)
+        else:
+            self._submit(views, style_image_id=None)
+        self._poll_views(views)
+
+    def _request(self, view: ViewStep, style_image_id: str | None) -> ImageGenerationRequest:
+        params = self.ctx.job.params
+        depth_id = preprocessor("depth_to_image", self.model_id)
+        assert depth_id is not None and view.init_image_id is not None
+        controlnets = [
+            Controlnet(
+                init_image_id=view.init_image_id,
+                init_image_type="UPLOADED",
+                preprocessor_id=depth_id,
+                strength_type=DEPTH_STRENGTH,
+            )
+        ]
+        style_id = preprocessor("style_reference", self.model_id)
+        if style_image_id and style_id is not None:
+            controlnets.append(
+                Controlnet(
+                    init_image_id=style_image_id,
+                    init_image_type="GENERATED",
+                    preprocessor_id=style_id,
+                    strength_type=STYLE_STRENGTH,
+                )
+            )
+        size = int(ViewSpec.from_dict(view.spec).size)
+        return ImageGenerationRequest(
+            prompt=view.prompt,
+            negative_prompt=params.negative_prompt or None,
+            model_id=self.model_id,
+            width=size,
+            height=size,
+            num_images=1,
+            seed=self.ctx.job.seed_used,
+            controlnets=tuple(controlnets),
+        )
+
+    def _submit(self, views: list[ViewStep], *, style_image_id: str | None) -> None:
+        job = self.ctx.job
+        for view in views:
+            if view.generation_id or view.state is ViewState.FAILED:
+                continue
+            if view.state is ViewState.SUBMITTING:
+                self._reconcile(view)  # sent before a crash or a lost answer: look, never resend
+                continue
+            request = self._request(view, style_image_id)
+            if job.state is JobState.UPLOADING:
+                job.move_to(JobState.SUBMITTING)
+            view.state = ViewState.SUBMITTING
+            view.submitted_at = time.time()
+            self.ctx.emit()  # journaled before sending: a crash now is reconciled, not paid twice
+            try:
+                created = self.ctx.client.create_image_generation(request)
+            except errors.LeonardoError as exc:
+                if exc.outcome_unknown:
+                    self._reconcile(view)
+                    continue
+                view.state = ViewState.UPLOADED  # certainly not created: it may be sent again later
+                view.submitted_at = None
+                self.ctx.emit()
+                raise
+            self._accepted(view, created.id, created.api_credit_cost)
+
+    def _accepted(self, view: ViewStep, generation_id: str, cost: int | None) -> None:
+        job = self.ctx.job
+        view.generation_id = generation_id
+        view.cost = cost
+        view.accepted_at = time.time()
+        view.state = ViewState.GENERATING
+        job.accepted_at = job.accepted_at or view.accepted_at
+        job.cost = sum(v.cost or 0 for v in job.views if v.generation_id) or None
+        if job.state is not JobState.GENERATING:
+            if job.state not in (JobState.SUBMITTING, JobState.RECONCILING):
+                job.move_to(JobState.SUBMITTING)
+            job.move_to(JobState.GENERATING)
+        self.ctx.emit()
+
+    def _reconcile(self, view: ViewStep) -> None:
+        """Adopt the generation a lost answer created (same prompt and seed, created since), or give up
+        without sending it again."""
+        job, settings, client = self.ctx.job, self.ctx.settings, self.ctx.client
+        if self._user_id is None:
+            self._user_id = client.me().user_id
+        since = (view.submitted_at or job.created_at) - 300.0
+        taken = set(settings.known_generation_ids) | {v.generation_id for v in job.views if v.generation_id}
+        for attempt in range(settings.reconcile_attempts):
+            candidates = [
+                g
+                for g in client.image_generations_for_user(self._user_id)
+                if g.prompt == view.prompt
+                and g.id not in taken
+                and (g.seed is None or g.seed == job.seed_used)
+                and epoch(g.created_at, default=since) >= since
+            ]
+            if candidates:
+                newest = max(candidates, key=lambda g: epoch(g.created_at, default=0.0))
+                self._accepted(view, newest.id, None)
+                return
+            if attempt + 1 < settings.reconcile_attempts:
+                self.ctx.wait(settings.reconcile_wait)
+        raise errors.LeonardoError(
+            f"The service did not confirm the {view.name} view's request and it is not in the account's history",
+            fix="It was not sent again, so nothing was charged twice; resume later to look again.",
+            action="retry",
+        )
+
+    def _poll_views(self, views: list[ViewStep]) -> None:
+        pending = [v for v in views if v.state is ViewState.GENERATING]
+        started = min((v.accepted_at or time.time()) for v in pending) if pending else time.time()
+        attempt = 0
+        while pending:
+            for view in list(pending):
+                generation = self._fetch(view)
+                if generation is None or generation.status is JobStatus.PENDING:
+                    continue
+                pending.remove(view)
+                if generation.status is JobStatus.COMPLETE and generation.images:
+                    view.image_id = generation.images[0].id
+                    view.image_url = generation.images[0].url
+                    view.state = ViewState.READY
+                else:
+                    view.state = ViewState.FAILED
+                    view.error = "the service failed this view's generation"
+                self.ctx.emit()
+            if pending:
+                self.ctx.check_timeout(started)
+                self.ctx.wait(self.ctx.settings.poll.delay(attempt, self.ctx.rng))
+                attempt += 1
+
+    def _fetch(self, view: ViewStep) -> ImageGeneration | None:
+        assert view.generation_id is not None
+        try:
+            return self.ctx.client.image_generation(view.generation_id)
+        except (errors.NetworkError, errors.ServerError, errors.RateLimitedError):
+            return None  # transient after the client's own retries: poll again
+
+    # -- images down ---------------------------------------------------------------------------------
+
+    def _download_views(self) -> None:
+        job = self.ctx.job
+        ready = [v for v in job.views if v.state is ViewState.READY]
+        if ready:
+            job.move_to(JobState.DOWNLOADING)
+            self.ctx.emit()
+        for view in ready:
+            try:
+                data = self.ctx.client.files.fetch(view.image_url, what=f"{view.name} view")
+            except errors.DownloadError as exc:
+                if not getattr(exc, "expired", False):
+                    raise
+                fresh = self.ctx.client.image_generation(view.generation_id or "")  # signed URL expired: renew
+                if not fresh.images:
+                    raise
+                view.image_url = fresh.images[0].url
+                data = self.ctx.client.files.fetch(view.image_url, what=f"{view.name} view")
+            extension = {"png": ".png", "webp": ".webp"}.get(image_kind(data) or "", ".jpg")
+            path = self._views_dir() / f"{view.name}{extension}"
+            partial = path.with_name(path.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(path)
+            view.image_path = str(path)
+            view.state = ViewState.DOWNLOADED
+            self.ctx.emit()
+
+    # -- bake ----------------------------------------------------------------------------------------
+
+    def _bake(self) -> None:
+        job, params = self.ctx.job, self.ctx.job.params
+        usable = [v for v in job.views if v.state is ViewState.DOWNLOADED and Path(v.image_path).is_file()]
+        if not usable:
+            raise errors.ServerError(
+                "The service produced no usable view of the object",
+                fix="Try again, perhaps with another prompt or seed.",
+                action="retry",
+            )
+        job.move_to(JobState.BAKING)
+        self.ctx.emit()
+        surface = rasterize_uv(self.mesh(), params.bake_size)
+        baker = ProjectionBaker(surface)
+        for view in usable:
+            self.ctx.client.transport.raise_if_cancelled()
+            spec, _pixels, buffer = self._depth(view)
+            image = self.decode_image(Path(view.image_path).read_bytes())
+            baker.add_view(spec, buffer, image)
+        albedo = baker.albedo()
+        derived = maps.derive_maps(albedo, wrap=False)
+        self.ctx.maps_dir.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for map_type, pixels in (
+            ("ALBEDO", albedo),
+            ("NORMAL", derived["NORMAL"]),
+            ("ROUGHNESS", derived["ROUGHNESS"]),
+        ):
+            path = self.ctx.maps_dir / f"{map_type.lower()}.png"
+            imaging.write_png(path, pixels)
+            written[map_type] = str(path)
+        job.maps = written
+        job.completed_at = time.time()
+        failed = [v.name for v in job.views if v.state is ViewState.FAILED]
+        if failed:
+            job.note = f"The service failed the {', '.join(failed)} view(s); those sides were filled from the others."
+        job.move_to(JobState.DOWNLOADED)
+        self.ctx.emit()

@@ -1,0 +1,121 @@
+"""Run one texture job on a worker, whichever engine it uses: the one entry point of the worker side.
+
+``TexturePipeline(client, job, ...).run()`` resolves the engine, runs its steps and turns every failure
+into the job's state (FAILED with the service's reason and a fix, or CANCELLED). Both engines share
+this machinery: the same record, snapshots, journal, polling, cancel and error handling.
+
+Engines (``TextureParams.engine``):
+
+* ``TEXTURE_API``: Leonardo's 3D texture endpoint. On the routing 404 the live service now gives
+  ("Endpoint not found"), the job fails with a message naming the projection engine as the way out.
+* ``PROJECTION``: depth-guided image generation, baked into the mesh's UVs.
+* ``AUTO``: the texture endpoint first; on that routing 404 the same job goes on through projection
+  (nothing was charged for the attempt), and ``settings.texture_api_unavailable`` lets later jobs skip
+  the attempt. A routing 404 is never reported as a deleted generation.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from ...api import errors
+from ...api.client import LeonardoClient
+from .. import imaging
+from ..jobs import ENGINE_AUTO, ENGINE_PROJECTION, ENGINE_TEXTURE_API, JobState, TextureJob
+from ..journal import Journal
+from .base import ImageDecoder, JobContext, PipelineSettings, Publish
+from .projection import ProjectionSteps
+from .texture_api import TextureApiSteps
+
+FALLBACK_NOTE = (
+    "Leonardo's 3D texture endpoint is not available on this service any more, so this job textures "
+    "through image generation instead (Projection engine), and so will the next ones while Blender runs. "
+    "Nothing was charged for the attempt."
+)
+TEXTURE_API_GONE_FIX = "Choose the Projection engine (or Auto) to texture through image generation instead."
+
+
+class TexturePipeline:
+    def __init__(
+        self,
+        client: LeonardoClient,
+        job: TextureJob,
+        *,
+        maps_dir: Path,
+        publish: Publish,
+        obj_path: Path | None = None,
+        mesh_path: Path | None = None,
+        journal: Journal | None = None,
+        settings: PipelineSettings | None = None,
+        previous_upload: tuple[str, str] | None = None,
+        rng: random.Random | None = None,
+        decode_image: ImageDecoder | None = None,
+    ) -> None:
+        self.job = job
+        self.ctx = JobContext(
+            client,
+            job,
+            maps_dir=maps_dir,
+            publish=publish,
+            journal=journal,
+            settings=settings or PipelineSettings(),
+            rng=rng or random.Random(),
+        )
+        self.obj_path = obj_path
+        self.mesh_path = mesh_path
+        self.previous_upload = previous_upload
+        self.decode_image = decode_image or imaging.decode_image
+
+    @property
+    def client(self) -> LeonardoClient:
+        return self.ctx.client
+
+    def run(self) -> TextureJob:
+        job = self.job
+        try:
+            self._run_engine()
+        except errors.CancelledError:
+            job.move_to(JobState.CANCELLED)
+            self.ctx.emit()
+        except errors.LeonardoError as exc:
+            job.fail(exc.user_message, exc.action or "")
+            self.ctx.emit()
+        except imaging.ImageDecodeError as exc:
+            job.fail(f"A downloaded image could not be read: {exc}", "retry")
+            self.ctx.emit()
+        except OSError as exc:
+            job.fail(f"File error: {exc}")
+            self.ctx.emit()
+        return job
+
+    def initial_engine(self) -> str:
+        params = self.job.params
+        if params.engine == ENGINE_PROJECTION:
+            return ENGINE_PROJECTION
+        if params.engine == ENGINE_AUTO and self.ctx.settings.texture_api_unavailable:
+            self.job.note = FALLBACK_NOTE
+            return ENGINE_PROJECTION
+        return ENGINE_TEXTURE_API
+
+    def _run_engine(self) -> None:
+        job = self.job
+        if not job.engine_used:
+            job.engine_used = self.initial_engine()
+        if job.engine_used == ENGINE_TEXTURE_API:
+            try:
+                TextureApiSteps(self.ctx, obj_path=self.obj_path, previous_upload=self.previous_upload).run()
+                return
+            except errors.EndpointUnavailableError as exc:
+                if job.params.engine != ENGINE_AUTO:
+                    raise errors.EndpointUnavailableError(
+                        "Leonardo's 3D texture endpoint (POST /generations-texture) is not available on this "
+                        f"service: it answered '{exc.message}'. Nothing was charged",
+                        status=exc.status,
+                        code=exc.code,
+                        fix=TEXTURE_API_GONE_FIX,
+                    ) from None
+                job.engine_used = ENGINE_PROJECTION
+                job.note = FALLBACK_NOTE
+                self.ctx.emit()
+        ProjectionSteps(self.ctx, mesh_path=self.mesh_path, decode_image=self.decode_image).run()

@@ -1,0 +1,206 @@
+"""The texture-API engine's steps: upload the OBJ, ``POST /generations-texture``, poll, download the maps.
+
+Runs on a worker through a ``JobContext`` (plain values, no ``bpy``). The paid create is sent once.
+When its outcome is unknown (timeout, broken connection, 5xx), the steps look for the job among the
+model's generations instead of sending it again. A routing 404 ("Endpoint not found") on the create is
+raised as ``EndpointUnavailableError`` for the runner to fall back (AUTO) or explain (TEXTURE_API).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ...api import errors
+from ...api.files import FileTransfer, image_kind
+from ...api.models import JobStatus, TextureGeneration, TextureRequest
+from ..fingerprint import LINKED, obj_fingerprint
+from ..jobs import JobState
+from .base import JobContext, epoch
+
+
+class TextureApiSteps:
+    def __init__(
+        self, ctx: JobContext, *, obj_path: Path | None, previous_upload: tuple[str, str] | None = None
+    ) -> None:
+        self.ctx = ctx
+        self.obj_path = obj_path
+        self.previous_upload = previous_upload  # (model asset id, fingerprint) the object was uploaded as
+
+    def run(self) -> None:
+        job = self.ctx.job
+        if job.generation_id is None and job.state is not JobState.RECONCILING:
+            self._identify_mesh()
+            if job.model_asset_id is None or job.state is JobState.UPLOADING:
+                self._upload()
+            else:
+                self._check_asset_still_exists()
+            self._submit()
+        if job.state is JobState.RECONCILING:
+            self._reconcile()
+        if job.state is not JobState.DOWNLOADED:
+            generation = self._poll()
+            self._download(generation)
+
+    # -- steps ---------------------------------------------------------------------------------------
+
+    def _identify_mesh(self) -> None:
+        """Fingerprint the exported mesh; reuse the object's model asset when the shape is unchanged."""
+        job = self.ctx.job
+        if self.obj_path is None or job.mesh_fingerprint is not None:
+            return
+        job.mesh_fingerprint = obj_fingerprint(self.obj_path.read_bytes())
+        if (
+            self.previous_upload
+            and self.previous_upload[1] in (job.mesh_fingerprint, LINKED)
+            and not job.model_asset_id
+        ):
+            job.model_asset_id = self.previous_upload[0]
+
+    def _upload(self) -> None:
+        job = self.ctx.job
+        if self.obj_path is None:
+            raise errors.UploadError("No exported mesh to upload")
+        job.move_to(JobState.UPLOADING)
+        self.ctx.emit()
+        data = self.obj_path.read_bytes()
+        job.model_asset_id = self.ctx.client.upload_model(
+            data, name=job.object_name or None, filename=self.obj_path.name
+        )
+        self.ctx.emit()
+
+    def _check_asset_still_exists(self) -> None:
+        """A reused model asset may have been deleted on the web app since: upload again then."""
+        job = self.ctx.job
+        assert job.model_asset_id is not None
+        try:
+            self.ctx.client.model_asset(job.model_asset_id)
+        except errors.NotFoundError:
+            job.model_asset_id = None
+            self._upload()
+
+    def _submit(self) -> None:
+        job, params = self.ctx.job, self.ctx.job.params
+        assert job.model_asset_id is not None
+        request = TextureRequest(
+            prompt=params.prompt,
+            model_asset_id=job.model_asset_id,
+            negative_prompt=params.negative_prompt or None,
+            front_rotation_offset=params.front_rotation_offset,
+            sd_version=params.sd_version,
+            preview=params.preview,
+            preview_direction=params.preview_direction,
+            seed=params.seed,
+        )
+        job.move_to(JobState.SUBMITTING)
+        self.ctx.emit()
+        job.submitted_at = time.time()
+        try:
+            created = self.ctx.client.create_texture(request)
+        except errors.LeonardoError as exc:
+            if not exc.outcome_unknown:
+                raise
+            job.move_to(JobState.RECONCILING)
+            job.error = exc.message
+            self.ctx.emit()
+            return
+        job.generation_id = created.id
+        job.cost = created.api_credit_cost
+        job.accepted_at = time.time()
+        job.move_to(JobState.GENERATING)
+        self.ctx.emit()
+
+    def _reconcile(self) -> None:
+        """Find the generation a lost answer created, by model, prompt and time; never re-send it."""
+        job, settings = self.ctx.job, self.ctx.settings
+        assert job.model_asset_id is not None
+        since = (job.submitted_at or job.created_at) - 300.0
+        for attempt in range(settings.reconcile_attempts):
+            candidates = [
+                g
+                for g in self.ctx.client.texture_generations_for_model(job.model_asset_id)
+                if g.prompt == job.params.prompt
+                and g.id not in settings.known_generation_ids
+                and epoch(g.created_at, default=since) >= since
+            ]
+            if candidates:
+                newest = max(candidates, key=lambda g: epoch(g.created_at, default=0.0))
+                job.generation_id = newest.id
+                job.accepted_at = job.submitted_at or time.time()
+                job.move_to(JobState.GENERATING)
+                self.ctx.emit()
+                return
+            if attempt + 1 < settings.reconcile_attempts:
+                self.ctx.wait(settings.reconcile_wait)
+        raise errors.LeonardoError(
+            "The service did not confirm the texture request and it is not in the model's history",
+            fix="It was not sent again, so nothing was charged twice; check the history later or retry.",
+            action="",
+        )
+
+    def _poll(self) -> TextureGeneration:
+        job = self.ctx.job
+        assert job.generation_id is not None
+        generation_id = job.generation_id
+        if job.state not in (JobState.GENERATING, JobState.DOWNLOADING):
+            job.move_to(JobState.GENERATING)
+            self.ctx.emit()
+
+        def fetch() -> TextureGeneration:
+            generation = self.ctx.client.texture_generation(generation_id)
+            if generation.seed is not None and generation.seed != job.seed_used:
+                job.seed_used = generation.seed
+                self.ctx.emit()
+            if generation.status is JobStatus.FAILED:
+                raise errors.ServerError(
+                    "The service reported that the texture generation failed",
+                    fix="Try again, perhaps with another prompt or seed.",
+                    action="retry",
+                )
+            return generation
+
+        generation = self.ctx.poll(
+            fetch, started=job.accepted_at or time.time(), done=lambda g: g.status is JobStatus.COMPLETE
+        )
+        job.completed_at = time.time()
+        return generation
+
+    def _download(self, generation: TextureGeneration) -> None:
+        job = self.ctx.job
+        if not generation.images:
+            raise errors.UnexpectedResponseError("The generation is complete but lists no texture maps")
+        job.move_to(JobState.DOWNLOADING)
+        self.ctx.emit()
+        self.ctx.maps_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            maps = self._download_all(generation)
+        except errors.DownloadError as exc:
+            if not getattr(exc, "expired", False):
+                raise
+            # The signed URLs expired (a resumed job): ask for fresh ones once.
+            maps = self._download_all(self.ctx.client.texture_generation(generation.id))
+        job.maps = maps
+        job.move_to(JobState.DOWNLOADED)
+        self.ctx.emit()
+
+    def _download_all(self, generation: TextureGeneration) -> dict[str, str]:
+        cancel = self.ctx.client.cancel
+
+        def fetch(url: str, map_type: str) -> tuple[str, str]:
+            transfer = FileTransfer(cancel=cancel)
+            try:
+                data = transfer.fetch(url, what=f"{map_type.lower()} map")
+            finally:
+                transfer.close()
+            extension = {"png": ".png", "webp": ".webp"}.get(image_kind(data) or "", ".jpg")
+            destination = self.ctx.maps_dir / f"{map_type.lower()}{extension}"
+            partial = destination.with_name(destination.name + ".part")
+            partial.write_bytes(data)
+            partial.replace(destination)
+            return map_type, str(destination)
+
+        workers = max(1, min(self.ctx.settings.download_workers, len(generation.images)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="leonardo-download") as pool:
+            futures = [pool.submit(fetch, image.url, image.type) for image in generation.images]
+            return dict(f.result() for f in futures)
