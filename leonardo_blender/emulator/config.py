@@ -11,6 +11,9 @@ DEMO_API_KEY = "5eed1e0a-d0b1-4e6d-9a3c-7e57de40c0de"
 ALL_MAP_TYPES: tuple[str, ...] = ("ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT", "HDRP_MASK")
 FULL_MAP_TYPES: tuple[str, ...] = ("ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT")
 
+CONCURRENCY_MODES: tuple[str, ...] = ("off", "reject", "queue")
+HOSTILE_MODES: tuple[str, ...] = ("path-types", "path-ids", "huge-json", "wrong-types")
+
 UUID_SHAPE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 """What a Leonardo API key looks like (any UUID); other strings make the auth hook fail with a 500."""
 
@@ -24,6 +27,19 @@ class EmulatorConfig:
     done. ``upload_expiry_seconds`` is how long an upload slot (presigned POST) stays valid and
     ``url_expiry_seconds`` how long a signed CDN URL stays valid (rounded up to the next whole
     second, as the URL carries an integer ``Expires``). The rate limits are per minute.
+
+    ``texture_api_withdrawn`` makes ``POST /generations-texture`` answer what the live service answered
+    in May 2026: the routing 404 ``{"error": "Endpoint not found", "path": "$", "code": "not-found"}``
+    (nothing charged, no job); every other texture and 3D-model route keeps working.
+
+    ``concurrency_mode`` decides what happens when a user already has ``concurrency_slots`` paid jobs
+    (texture and image generations) PENDING: ``"off"`` (no limit), ``"reject"`` (429, nothing charged,
+    no job) or ``"queue"`` (accepted and charged; the job stays PENDING and its ``job_seconds`` timer
+    starts only when a slot frees). See :mod:`.concurrency`.
+
+    ``hostile`` is a comma-separated set of :data:`HOSTILE_MODES` that make the API answer nonsense on
+    purpose, for the add-on's security tests (see :mod:`.hostile`); ``hostile_json_bytes`` is the
+    size of the ``huge-json`` answers.
     """
 
     api_key: str | None = None
@@ -39,6 +55,10 @@ class EmulatorConfig:
     concurrency_slots: int = 10
     rate_limit_per_route: int = 100
     rate_limit_total: int = 2000
+    texture_api_withdrawn: bool = False
+    concurrency_mode: str = "off"
+    hostile: str = ""
+    hostile_json_bytes: int = 16 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.api_key is not None and not self.api_key:
@@ -60,11 +80,25 @@ class EmulatorConfig:
             raise ValueError("port must be between 0 and 65535")
         if self.rate_limit_per_route < 1 or self.rate_limit_total < 1:
             raise ValueError("rate limits must be >= 1 request per minute")
+        if self.concurrency_mode not in CONCURRENCY_MODES:
+            raise ValueError(f"concurrency_mode must be one of {', '.join(CONCURRENCY_MODES)}")
+        if self.concurrency_slots < 1:
+            raise ValueError("concurrency_slots must be >= 1")
+        unknown_hostile = sorted(self.hostile_modes - set(HOSTILE_MODES))
+        if unknown_hostile:
+            raise ValueError(f"unknown hostile modes {unknown_hostile}; expected some of {', '.join(HOSTILE_MODES)}")
+        if self.hostile_json_bytes < 1024:
+            raise ValueError("hostile_json_bytes must be >= 1024")
 
     @property
     def effective_api_key(self) -> str:
         """The key clients must send: the configured one, or :data:`DEMO_API_KEY`."""
         return self.api_key if self.api_key is not None else DEMO_API_KEY
+
+    @property
+    def hostile_modes(self) -> frozenset[str]:
+        """The hostile modes switched on (``hostile`` split on commas, blanks ignored)."""
+        return frozenset(part.strip() for part in self.hostile.split(",") if part.strip())
 
     @property
     def full_map_types(self) -> tuple[str, ...]:

@@ -6,11 +6,12 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from .concurrency import Concurrency
 from .config import EmulatorConfig
 from .faults import FaultSet
+from .http.signing import Signer
 from .jobs import JobRunner
-from .signing import Signer
-from .state import State
+from .state import Job, State
 
 
 @dataclass
@@ -20,6 +21,7 @@ class AppContext:
     faults: FaultSet
     signer: Signer
     jobs: JobRunner
+    concurrency: Concurrency
     api_key: str
     user_id: str
     upload_origin: str = ""
@@ -33,6 +35,13 @@ class AppContext:
     def new_seed(self) -> int:
         return self.rng.randrange(1, 2**31 - 1)
 
-    def job_ready_at(self) -> float:
-        """Monotonic time before which a job created now reads ``PENDING``."""
-        return time.monotonic() + self.config.job_seconds
+    def paid_job(self, fail: bool = False) -> Job:
+        """The timing of a new texture or image generation job, through the concurrency slots."""
+        return self.concurrency.new_job(self.user_id, fail)
+
+    def plain_job(self, fail: bool = False) -> Job:
+        """The timing of a new job outside the concurrency slots (variations): PENDING ``job_seconds``."""
+        job = Job(ready_at=time.monotonic() + self.config.job_seconds)
+        if fail:
+            job.mark_failed()
+        return job

@@ -13,26 +13,24 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from .api_host import API_PREFIX, ApiApp
-from .cdn_host import CdnApp
+from .concurrency import Concurrency
 from .config import EmulatorConfig
 from .context import AppContext
-from .control import ControlRoutes
 from .faults import FaultRule, FaultSet
+from .http.api_host import API_PREFIX, ApiApp
+from .http.cdn_host import CdnApp
+from .http.control import ControlRoutes
+from .http.ratelimit import RateLimiter
+from .http.records import LeakLog, RequestLog, RequestRecord, RouteCounter
+from .http.router import Router
+from .http.routing import route_matches
+from .http.server import LocalServer
+from .http.signing import Signer
+from .http.upload_host import UploadApp
 from .jobs import JobRunner
-from .ratelimit import RateLimiter
-from .records import LeakLog, RequestLog, RequestRecord, RouteCounter
-from .router import Router
-from .routes_account import ROUTES as ACCOUNT_ROUTES
-from .routes_images import ROUTES as IMAGE_ROUTES
-from .routes_models import ROUTES as MODEL_ROUTES
-from .routes_textures import ROUTES as TEXTURE_ROUTES
-from .routes_variations import ROUTES as VARIATION_ROUTES
-from .routing import route_matches
-from .server import LocalServer
-from .signing import Signer
+from .routes import ROUTES
+from .routes.textures import WITHDRAWABLE
 from .state import State
-from .upload_host import UploadApp
 
 LogFn = Callable[[str], None]
 
@@ -64,6 +62,9 @@ class Emulator:
             faults=self.faults,
             signer=Signer(),
             jobs=self._jobs,
+            concurrency=Concurrency(
+                self.config.concurrency_mode, self.config.concurrency_slots, self.config.job_seconds
+            ),
             api_key=self.config.effective_api_key,
             user_id=user_id_for(self.config.effective_api_key),
         )
@@ -76,10 +77,11 @@ class Emulator:
         if self._started:
             raise RuntimeError("this emulator was already started; create a new one")
         self._started = True
-        router = Router([*ACCOUNT_ROUTES, *MODEL_ROUTES, *TEXTURE_ROUTES, *IMAGE_ROUTES, *VARIATION_ROUTES])
+        router = Router(ROUTES)
         control = ControlRoutes(self.faults, self.stats, self._set_credits)
         limiter = RateLimiter(self.config.rate_limit_per_route, self.config.rate_limit_total)
-        api = ApiApp(self._ctx, router, self.requests, self._counter, limiter, control)
+        withdrawn = WITHDRAWABLE if self.config.texture_api_withdrawn else frozenset()
+        api = ApiApp(self._ctx, router, self.requests, self._counter, limiter, control, withdrawn)
         upload = UploadApp(self._ctx, self.requests, self._counter, self._leaks)
         cdn = CdnApp(self._ctx, self.requests, self._counter, self._leaks)
         try:
@@ -183,7 +185,7 @@ class Emulator:
         return [record for record in self.requests if record.route and route_matches(pattern, record.route)]
 
     def count(self, method: str, template: str) -> int:
-        """Requests (after auth) that hit routes matching ``METHOD template`` (see ``routing``)."""
+        """Requests (after auth) that hit routes matching ``METHOD template`` (see ``http.routing``)."""
         return self._counter.count(method, template)
 
     @property
@@ -191,16 +193,49 @@ class Emulator:
         """Redacted Authorization headers seen on the upload or CDN host (must stay empty)."""
         return self._leaks.snapshot()
 
+    @property
+    def texture_jobs_created(self) -> int:
+        """Paid texture generations created (accepted and charged) so far."""
+        with self.state.lock:
+            return self.state.texture_jobs_created
+
+    @property
+    def image_generations_created(self) -> int:
+        """Paid image generations (``POST /generations``) created (accepted and charged) so far."""
+        with self.state.lock:
+            return self.state.image_generations_created
+
+    def jobs_in_flight(self) -> dict[str, int]:
+        """Paid jobs (texture and image generations) now ``PENDING``: ``{"pending", "running", "queued"}``.
+
+        ``running`` holds a concurrency slot and ``queued`` waits for one (both 0 with
+        ``concurrency_mode="off"``); ``pending`` counts every paid job still PENDING.
+        """
+        with self.state.lock:
+            concurrency = self._ctx.concurrency
+            concurrency.promote()
+            jobs = [g.job for g in self.state.texture_generations.values()]
+            jobs += [g.job for g in self.state.generations.values()]
+            return {
+                "pending": sum(1 for job in jobs if job.status == "PENDING"),
+                "running": concurrency.in_flight(self.user_id),
+                "queued": concurrency.waiting(self.user_id),
+            }
+
     def stats(self) -> dict[str, Any]:
         with self.state.lock:
-            jobs, uploads, credits = (
+            textures, images, uploads, credits = (
                 self.state.texture_jobs_created,
+                self.state.image_generations_created,
                 self.state.uploads_received,
                 self.state.credits,
             )
+            in_flight = self.jobs_in_flight()
         return {
             "counts": self._counter.as_dict(),
-            "texture_jobs_created": jobs,
+            "texture_jobs_created": textures,
+            "image_generations_created": images,
+            "jobs_in_flight": in_flight,
             "uploads_received": uploads,
             "credits": credits,
             "foreign_authorization_headers": self._leaks.snapshot(),

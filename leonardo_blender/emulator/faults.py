@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .routing import route_matches, split_pattern
+from .http.routing import route_matches, split_pattern
 
 KINDS = ("latency", "status", "drop", "failed_job", "corrupt_image")
 
@@ -21,7 +21,7 @@ PHASE_CONTENT = "content"  # corrupt_image: consulted when the CDN serves a file
 class FaultRule:
     """One injected fault.
 
-    ``route`` is a route pattern ``"METHOD template"`` (see :mod:`.routing`):
+    ``route`` is a route pattern ``"METHOD template"`` (see :mod:`.http.routing`):
 
     * API routes use the template below ``/api/rest/v1``: ``"POST /generations-texture"``,
       ``"GET /generations-texture/{id}"``, ``"GET /generations-texture/*"`` (glob).

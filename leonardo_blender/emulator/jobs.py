@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from . import images
-from .obj_mesh import ObjMesh
+from .content import images
+from .content.controlnet_images import depth_guided_image
+from .content.obj_mesh import ObjMesh
+from .content.texture_maps import render_texture_maps
 from .state import Blob, Generation, Job, State, TextureGeneration, Variation
-from .texture_maps import render_texture_maps
 
 LogFn = Callable[[str], None]
 
@@ -57,19 +58,26 @@ def texture_work(runner: JobRunner, state: State, generation: TextureGeneration,
             return
         for image in generation.images:
             state.blobs[image.key] = Blob(maps[image.type], "image/jpeg")
-        generation.job.rendered = True
+        generation.job.mark_rendered()
 
 
 def generation_work(runner: JobRunner, state: State, generation: Generation) -> None:
-    """Make every image of an image generation."""
+    """Make every image of an image generation at its served size.
+
+    With a Depth-to-Image controlnet every image is the position code of
+    :mod:`.content.controlnet_images`; otherwise procedural images (seamless with ``tiling``).
+    """
     tiling = bool(generation.params.get("tiling") or False)
+    width, height = generation.served_width, generation.served_height
     try:
-        made = [
-            images.generation_image(
-                generation.prompt, generation.seed + image.index, generation.width, generation.height, tiling
-            )
-            for image in generation.images
-        ]
+        if generation.depth_image is not None:
+            coded = depth_guided_image(generation.depth_image, width, height, generation.prompt)
+            made = [coded for _ in generation.images]
+        else:
+            made = [
+                images.generation_image(generation.prompt, generation.seed + image.index, width, height, tiling)
+                for image in generation.images
+            ]
     except Exception as exc:
         _fail(runner, state, generation.job, f"image generation {generation.id} failed: {exc!r}")
         return
@@ -78,7 +86,7 @@ def generation_work(runner: JobRunner, state: State, generation: Generation) -> 
             return
         for image, data in zip(generation.images, made, strict=True):
             state.blobs[image.key] = Blob(data, "image/jpeg")
-        generation.job.rendered = True
+        generation.job.mark_rendered()
 
 
 def variation_work(runner: JobRunner, state: State, variation: Variation) -> None:
@@ -101,11 +109,10 @@ def variation_work(runner: JobRunner, state: State, variation: Variation) -> Non
         if variation.id not in state.variations:
             return
         state.blobs[variation.key] = Blob(data, content_type)
-        variation.job.rendered = True
+        variation.job.mark_rendered()
 
 
 def _fail(runner: JobRunner, state: State, job: Job, message: str) -> None:
     runner.log(message)
     with state.lock:
-        job.fail = True
-        job.error = message
+        job.mark_failed(message)

@@ -1,7 +1,11 @@
 """Credit costs: one place for what a create route charges and what the pricing calculator answers.
 
 Texture costs are documented (preview 30, full 150). Everything else is the emulator's own
-deterministic formula, so the calculator and the create routes always agree.
+deterministic formula, so the calculator and the create routes always agree. An image generation
+costs by its *requested* size and image count only: alchemy (which serves larger images),
+controlnets and the calculator's model flags (``isSDXL``, ``alchemyMode``, ``controlnetsCost``, ...)
+change nothing, so ``IMAGE_GENERATION`` with ``imageWidth``/``imageHeight``/``numImages`` answers
+exactly the ``apiCreditCost`` the create charges.
 """
 
 from __future__ import annotations

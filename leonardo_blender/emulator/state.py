@@ -8,13 +8,14 @@ to flip them from ``PENDING`` at the right moment.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import unexpected
+from .http.errors import unexpected
 
 
 def utc_now() -> datetime:
@@ -26,14 +27,26 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
 
 
+QUEUED = math.inf
+"""``Job.ready_at`` of a job waiting for a concurrency slot (see :mod:`.concurrency`)."""
+
+
 @dataclass
 class Job:
-    """Timing of a background job: ``PENDING`` until ``ready_at`` (monotonic) and the work is done."""
+    """Timing of a background job: ``PENDING`` until ``ready_at`` (monotonic) and the work is done.
+
+    ``ready_at`` is :data:`QUEUED` while the job waits for a concurrency slot. ``done_at`` is when the
+    work ended (rendered or failed) and ``retired_at`` when the job's record was deleted; together they
+    say when the job stopped holding a concurrency slot (:attr:`finished_at`).
+    """
 
     ready_at: float
     fail: bool = False
     rendered: bool = False
     error: str | None = None
+    created_at: float = field(default_factory=time.monotonic)
+    done_at: float | None = None
+    retired_at: float | None = None
 
     @property
     def status(self) -> str:
@@ -42,6 +55,33 @@ class Job:
         if self.fail:
             return "FAILED"
         return "COMPLETE" if self.rendered else "PENDING"
+
+    @property
+    def queued(self) -> bool:
+        return self.ready_at == QUEUED
+
+    @property
+    def finished_at(self) -> float | None:
+        """Monotonic time the job stopped being PENDING (or was deleted); None while that is unknown."""
+        if self.retired_at is not None:
+            return self.retired_at
+        if self.done_at is None or self.queued:
+            return None
+        return max(self.ready_at, self.done_at)
+
+    def mark_rendered(self) -> None:
+        self.rendered = True
+        self.done_at = time.monotonic()
+
+    def mark_failed(self, message: str | None = None) -> None:
+        self.fail = True
+        self.error = message
+        self.done_at = time.monotonic()
+
+    def retire(self) -> None:
+        """The record was deleted: the job no longer holds (or waits for) a concurrency slot."""
+        if self.retired_at is None:
+            self.retired_at = time.monotonic()
 
 
 @dataclass
@@ -99,14 +139,23 @@ class GeneratedImage:
 
 @dataclass
 class Generation:
-    """An image generation; ``params`` keeps the validated request for the GET response."""
+    """An image generation; ``params`` keeps the validated request for the GET response.
+
+    ``width``/``height`` are the requested size (echoed as ``imageWidth``/``imageHeight``);
+    ``served_width``/``served_height`` the size of the images actually served (1.5x with alchemy).
+    ``depth_image`` holds the bytes of the Depth-to-Image controlnet's image, taken at create time.
+    """
 
     id: str
     user_id: str
     prompt: str
     params: dict[str, Any]
+    model_id: str
+    sd_version: str
     width: int
     height: int
+    served_width: int
+    served_height: int
     num_images: int
     seed: int
     api_credit_cost: int
@@ -114,6 +163,7 @@ class Generation:
     seq: int
     job: Job
     images: list[GeneratedImage] = field(default_factory=list)
+    depth_image: bytes | None = None
 
     @property
     def status(self) -> str:
@@ -188,6 +238,7 @@ class State:
         self.blobs: dict[str, Blob] = {}
         self.uploads_received = 0
         self.texture_jobs_created = 0
+        self.image_generations_created = 0
         self._seq = itertools.count(1)
 
     def next_seq(self) -> int:

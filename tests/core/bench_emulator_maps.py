@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from test_emulator_maps import cube_obj, cube_sphere_obj
 
-from leonardo_blender.emulator.obj_mesh import parse_obj
-from leonardo_blender.emulator.texture_maps import (
+from leonardo_blender.emulator.content.obj_mesh import parse_obj
+from leonardo_blender.emulator.content.texture_maps import (
     MAP_TYPES,
     dilate_labels,
     encode_jpeg,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from leonardo_blender.emulator.palette import nearest_side
+from leonardo_blender.emulator.content.palette import nearest_side
 
 # --- fixtures: OBJ text as Blender's exporter writes it ---------------------------------------------
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from leonardo_blender.emulator.images import (
+from leonardo_blender.emulator.content.images import (
     corrupt,
     generation_image,
     is_image,
@@ -19,10 +19,10 @@ from leonardo_blender.emulator.images import (
     unzoom,
     upscale,
 )
-from leonardo_blender.emulator.images import (
+from leonardo_blender.emulator.content.images import (
     image_format as format_of,
 )
-from leonardo_blender.emulator.palette import (
+from leonardo_blender.emulator.content.palette import (
     SIDE_COLORS,
     SIDE_ROUGHNESS,
     SIDES,
@@ -30,7 +30,7 @@ from leonardo_blender.emulator.palette import (
     UNTEXTURED_ROUGHNESS,
     nearest_side,
 )
-from leonardo_blender.emulator.texture_maps import BACKGROUND_COLOR
+from leonardo_blender.emulator.content.texture_maps import BACKGROUND_COLOR
 
 
 def decode(data: bytes) -> Image.Image:

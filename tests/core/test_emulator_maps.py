@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pytest
 
-from leonardo_blender.emulator.obj_mesh import parse_obj
-from leonardo_blender.emulator.palette import (
+from leonardo_blender.emulator.content.obj_mesh import parse_obj
+from leonardo_blender.emulator.content.palette import (
     SIDE_COLORS,
     SIDE_ROUGHNESS,
     SIDES,
@@ -22,7 +22,7 @@ from leonardo_blender.emulator.palette import (
     UNTEXTURED_ROUGHNESS,
     nearest_side,
 )
-from leonardo_blender.emulator.texture_maps import (
+from leonardo_blender.emulator.content.texture_maps import (
     BACKGROUND_COLOR,
     MAP_TYPES,
     classify_triangles,

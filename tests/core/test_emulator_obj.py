@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leonardo_blender.emulator.obj_mesh import ObjError, ObjMesh, parse_obj
+from leonardo_blender.emulator.content.obj_mesh import ObjError, ObjMesh, parse_obj
 from tests.core.emulator_meshes import (
     cube_obj,
 )

@@ -51,7 +51,7 @@ def test_image_generation_flow(make_emulator, client_for):
     for image in done["generated_images"]:
         assert image["url"].startswith(emulator.cdn_origin + "/")
         picture = _decode(image["url"])
-        assert picture.format == "JPEG" and picture.size == (64, 48)
+        assert picture.format == "JPEG" and picture.size == (96, 72)  # alchemy (on by default) serves 1.5x
     assert api.delete(f"/generations/{job['generationId']}").json() == {
         "delete_generations_by_pk": {"id": job["generationId"]}
     }

@@ -7,11 +7,11 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leonardo_blender.emulator.errors import ApiError
 from leonardo_blender.emulator.faults import FaultRule, FaultSet, parse_fault_spec
-from leonardo_blender.emulator.multipart import MultipartError, parse_multipart
-from leonardo_blender.emulator.routing import route_matches
-from leonardo_blender.emulator.schemas import INT, Field, schema
+from leonardo_blender.emulator.http.errors import ApiError
+from leonardo_blender.emulator.http.multipart import MultipartError, parse_multipart
+from leonardo_blender.emulator.http.routing import route_matches
+from leonardo_blender.emulator.http.schemas import INT, Field, schema
 
 # S3 POST field names are plain tokens (key, X-Amz-Date, ...); quoting rules for exotic names differ
 # between clients (urllib3 backslash-escapes, browsers percent-encode), so they are not generated here.

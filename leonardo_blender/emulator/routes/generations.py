@@ -1,33 +1,40 @@
-"""API routes of image generations (§5) and init images (§6).
+"""API routes of image generations (§5): create, get, list by user, delete.
 
-Generation value rules (400 ``unexpected``): width/height multiples of 8 in 32..1536 ("invalid
-dimensions"), num_images 1..8, or 1..4 when a side exceeds 768 ("Too many images"), init ids must
-exist. Images are made by ``images.generation_image`` in the background and served by the CDN;
-``generated_images`` stays empty until the generation is COMPLETE. Init images, like model assets,
-exist for the API only once their upload succeeded.
+Value rules (400 ``unexpected``): ``modelId`` must be a model ``GET /platformModels`` lists ("<id> is
+not supported within the Production API. ..."; absent = Lightning XL, the spec default);
+width/height multiples of 8 in 32..1536 ("invalid dimensions"); num_images 1..8, or 1..4 when a side
+exceeds 768 ("Too many images"); init ids must exist; ``controlnets[]`` as in :mod:`.controlnets`.
+
+``alchemy`` defaults to true, and then the served images are 1.5x the requested width and height (the
+docs: alchemy "will produce a higher Output Resolution than the Input dimensions");
+``imageWidth``/``imageHeight`` keep echoing the requested size. With ``alchemy: false`` the served size
+is the requested one. The cost depends on the requested size only (:mod:`..pricing`).
+
+Images are made in the background (``jobs.generation_work``) and served by the CDN;
+``generated_images`` stays empty until the generation is COMPLETE.
 """
 
 from __future__ import annotations
 
-import json
-import time
 from functools import partial
 from typing import Any
 
-from .context import AppContext
-from .errors import unexpected
-from .faults import PHASE_JOB
+from ..context import AppContext
+from ..faults import PHASE_JOB
+from ..http.errors import unexpected
+from ..http.router import Call, Route
+from ..http.schemas import PAGING, UUID, Field, Schema, query_root, schema
+from ..jobs import generation_work
+from ..keys import generation_image_key, new_id
+from ..model_families import DEFAULT_MODEL_ID, PlatformModel, platform_model
+from ..pricing import cost_object, image_generation_cost
+from ..state import GeneratedImage, Generation, iso, page, utc_now
+from .checks import check_prompt, check_seed, finished_generated_image, visible_init_image
+from .controlnets import check_controlnets
 from .generation_schema import GENERATION_SCHEMA
-from .jobs import generation_work
-from .keys import INIT_IMAGE_BUCKET, generation_image_key, init_image_key, new_id
-from .pricing import cost_object, image_generation_cost
-from .router import Call, Route
-from .routes_textures import check_prompt, check_seed
-from .schemas import PAGING, STRING, UUID, Field, action_root, query_root, schema
-from .state import GeneratedImage, Generation, InitImage, Job, UploadSlot, Variation, iso, page, utc_now
+from .variations import variation_json
 
-DEFAULT_MODEL_ID = "b24e16ff-06e3-43eb-8d33-4416c2d75876"
-INIT_EXTENSIONS = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+ALCHEMY_SCALE = 1.5
 _RANGES = {
     "num_inference_steps": (10, 60),
     "guidance_scale": (1, 20),
@@ -44,7 +51,7 @@ def generation_json(ctx: AppContext, generation: Generation) -> dict[str, Any]:
         "status": status,
         "prompt": generation.prompt,
         "negativePrompt": params.get("negative_prompt"),
-        "modelId": params.get("modelId") or DEFAULT_MODEL_ID,
+        "modelId": generation.model_id,
         "imageWidth": generation.width,
         "imageHeight": generation.height,
         "inferenceSteps": params.get("num_inference_steps") or 15,
@@ -52,7 +59,7 @@ def generation_json(ctx: AppContext, generation: Generation) -> dict[str, Any]:
         "initStrength": params.get("init_strength"),
         "seed": generation.seed,
         "scheduler": params.get("scheduler") or "EULER_DISCRETE",
-        "sdVersion": params.get("sd_version") or "SDXL_LIGHTNING",
+        "sdVersion": generation.sd_version,
         "presetStyle": params.get("presetStyle"),
         "public": bool(params.get("public") or False),
         "photoReal": bool(params.get("photoReal") or False),
@@ -68,7 +75,7 @@ def generation_json(ctx: AppContext, generation: Generation) -> dict[str, Any]:
                 "weightApplied": element.get("weight") or 1,
                 "lora": {
                     "akUUID": element["akUUID"],
-                    "baseModel": params.get("sd_version") or "SDXL_1_0",
+                    "baseModel": generation.sd_version,
                     "description": "",
                     "name": f"Element {element['akUUID']}",
                     "urlImage": None,
@@ -79,18 +86,6 @@ def generation_json(ctx: AppContext, generation: Generation) -> dict[str, Any]:
             }
             for index, element in enumerate(params.get("elements") or [])
         ],
-    }
-
-
-def variation_json(ctx: AppContext, variation: Variation) -> dict[str, Any]:
-    """One ``generated_image_variation_generic`` row; ``url`` is null until the job is COMPLETE."""
-    status = variation.status
-    return {
-        "createdAt": iso(variation.created_at),
-        "id": variation.id,
-        "status": status,
-        "transformType": variation.transform_type,
-        "url": ctx.cdn_url(variation.key) if status == "COMPLETE" else None,
     }
 
 
@@ -114,6 +109,16 @@ def _image_json(ctx: AppContext, image: GeneratedImage) -> dict[str, Any]:
     }
 
 
+def _model(args: dict[str, Any]) -> PlatformModel:
+    model_id = args.get("modelId")
+    model = platform_model(DEFAULT_MODEL_ID if model_id is None else model_id)
+    if model is None:
+        raise unexpected(
+            f"{model_id} is not supported within the Production API. Please try again with a different model ID."
+        )
+    return model
+
+
 def _check_generation_args(ctx: AppContext, args: dict[str, Any]) -> tuple[int, int, int]:
     check_prompt(args["prompt"])
     width = 1024 if args.get("width") is None else args["width"]
@@ -133,17 +138,28 @@ def _check_generation_args(ctx: AppContext, args: dict[str, Any]) -> tuple[int, 
     if init_id is not None and not visible_init_image(ctx, init_id):
         raise unexpected("invalid init image id")
     generated_id = args.get("init_generation_image_id")
-    if generated_id is not None and generated_id.lower() not in ctx.state.generated_images:
+    if generated_id is not None and finished_generated_image(ctx, generated_id) is None:
         raise unexpected("couldn't access image")
     return width, height, count
 
 
+def served_size(width: int, height: int, alchemy: bool) -> tuple[int, int]:
+    """Size of the served images: 1.5x the request with alchemy, the request without."""
+    if not alchemy:
+        return width, height
+    return round(width * ALCHEMY_SCALE), round(height * ALCHEMY_SCALE)
+
+
 def create_generation(ctx: AppContext, call: Call) -> dict[str, Any]:
     args, state = call.args, ctx.state
+    model = _model(args)
     with state.lock:
         width, height, count = _check_generation_args(ctx, args)
+        depth_image = check_controlnets(ctx, args.get("controlnets"), model)
         seed = check_seed(ctx, args.get("seed"))
+        served_width, served_height = served_size(width, height, args.get("alchemy") is not False)
         cost = image_generation_cost(width, height, count)
+        ctx.concurrency.check_capacity(ctx.user_id)
         state.charge(cost, ctx.user_id)
         generation_id = new_id()
         fault = ctx.faults.take_one(PHASE_JOB, call.route_key)
@@ -152,14 +168,19 @@ def create_generation(ctx: AppContext, call: Call) -> dict[str, Any]:
             user_id=ctx.user_id,
             prompt=args["prompt"],
             params=dict(args),
+            model_id=model.id,
+            sd_version=args.get("sd_version") or model.sd_version,
             width=width,
             height=height,
+            served_width=served_width,
+            served_height=served_height,
             num_images=count,
             seed=seed,
             api_credit_cost=cost,
             created_at=utc_now(),
             seq=state.next_seq(),
-            job=Job(ready_at=ctx.job_ready_at(), fail=fault is not None),
+            job=ctx.paid_job(fail=fault is not None),
+            depth_image=depth_image,
         )
         for index in range(count):
             image = GeneratedImage(
@@ -168,6 +189,7 @@ def create_generation(ctx: AppContext, call: Call) -> dict[str, Any]:
             generation.images.append(image)
             state.generated_images[image.id] = image
         state.generations[generation_id] = generation
+        state.image_generations_created += 1
     if fault is None:
         ctx.jobs.submit(partial(generation_work, ctx.jobs, state, generation))
     return {"sdGenerationJob": {"generationId": generation_id, "apiCreditCost": cost, "cost": cost_object(cost)}}
@@ -192,62 +214,14 @@ def delete_generation(ctx: AppContext, call: Call) -> dict[str, Any]:
         generation = state.generations.pop(call.args["id"], None)
         if generation is None:
             return {"delete_generations_by_pk": None}
+        generation.job.retire()
         for image in generation.images:
             state.generated_images.pop(image.id, None)
         state.delete_blobs([image.key for image in generation.images])
         return {"delete_generations_by_pk": {"id": generation.id}}
 
 
-def visible_init_image(ctx: AppContext, image_id: str) -> InitImage | None:
-    image = ctx.state.init_images.get(image_id.lower())
-    return image if image is not None and image.uploaded else None
-
-
-def upload_init_image(ctx: AppContext, call: Call) -> dict[str, Any]:
-    extension = call.args["extension"].lower()
-    if extension not in INIT_EXTENSIONS:
-        raise unexpected("invalid file extension")
-    image_id = new_id()
-    key = init_image_key(ctx.user_id, image_id, extension)
-    expires_at = time.time() + ctx.config.upload_expiry_seconds
-    with ctx.state.lock:
-        ctx.state.init_images[image_id] = InitImage(
-            image_id, ctx.user_id, extension, key, utc_now(), ctx.state.next_seq()
-        )
-        ctx.state.upload_slots[key] = UploadSlot(key, INIT_IMAGE_BUCKET, "init-image", image_id, expires_at)
-    fields = ctx.signer.post_fields(
-        INIT_IMAGE_BUCKET, key, expires_at, extra={"Content-Type": INIT_EXTENSIONS[extension]}
-    )
-    return {
-        "uploadInitImage": {
-            "fields": json.dumps(fields),
-            "id": image_id,
-            "key": key,
-            "url": f"{ctx.upload_origin}/{INIT_IMAGE_BUCKET}",
-        }
-    }
-
-
-def get_init_image(ctx: AppContext, call: Call) -> dict[str, Any]:
-    with ctx.state.lock:
-        image = visible_init_image(ctx, call.args["id"])
-        body = {"createdAt": iso(image.created_at), "id": image.id, "url": ctx.cdn_url(image.key)} if image else None
-        return {"init_images_by_pk": body}
-
-
-def delete_init_image(ctx: AppContext, call: Call) -> dict[str, Any]:
-    state = ctx.state
-    with state.lock:
-        image = visible_init_image(ctx, call.args["id"])
-        if image is None:
-            return {"delete_init_images_by_pk": None}
-        del state.init_images[image.id]
-        state.upload_slots.pop(image.key, None)
-        state.delete_blobs([image.key])
-        return {"delete_init_images_by_pk": {"id": image.id}}
-
-
-def _by_id(root: str) -> Any:
+def _by_id(root: str) -> Schema:
     return schema(query_root(root), id=Field(UUID, required=True))
 
 
@@ -261,12 +235,4 @@ ROUTES = [
         schema(query_root("generations"), userId=Field(UUID, required=True), **PAGING),
         list_generations,
     ),
-    Route(
-        "POST",
-        "/init-image",
-        schema(action_root("uploadInitImage"), extension=Field(STRING, required=True)),
-        upload_init_image,
-    ),
-    Route("GET", "/init-image/{id}", _by_id("init_images_by_pk"), get_init_image),
-    Route("DELETE", "/init-image/{id}", _by_id("delete_init_images_by_pk"), delete_init_image),
 ]

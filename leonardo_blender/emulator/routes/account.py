@@ -1,7 +1,9 @@
 """API routes about the account and helpers: ``/me``, pricing calculator, prompt helpers, catalogues.
 
-``/me`` reports the credit balance as ``apiSubscriptionTokens`` (``apiPaidTokens`` stays 0); every paid
-create takes its cost from it. Prompt helpers cost 4 credits each.
+``/me`` reports the credit balance as ``apiSubscriptionTokens`` (``apiPaidTokens`` stays 0) and
+``concurrency_slots`` as ``apiConcurrencySlots``; every paid create takes its cost from the balance.
+Prompt helpers cost 4 credits each. ``/platformModels`` lists ``model_families.PLATFORM_MODELS``; the
+pricing calculator answers what the creates charge (:mod:`..pricing`).
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from .context import AppContext
-from .errors import unexpected
-from .pricing import FIXED_SERVICE_COSTS, PROMPT_COST, cost_object, image_generation_cost, texture_cost
-from .router import Call, Route
-from .schemas import BOOLEAN, FLOAT, INT, STRING, Enum, Field, InputObject, Schema, action_root, schema
-from .state import iso, utc_now
+from ..context import AppContext
+from ..http.errors import unexpected
+from ..http.router import Call, Route
+from ..http.schemas import BOOLEAN, FLOAT, INT, STRING, Enum, Field, InputObject, Schema, action_root, schema
+from ..model_families import PLATFORM_MODELS
+from ..pricing import FIXED_SERVICE_COSTS, PROMPT_COST, cost_object, image_generation_cost, texture_cost
+from ..state import iso, utc_now
 
 MAX_IMPROVE_PROMPT = 200
 RANDOM_PROMPTS = (
@@ -26,15 +29,6 @@ RANDOM_PROMPTS = (
     "worn leather with stitched seams and brass rivets",
     "carved marble with veins of gold",
     "cracked desert clay with dry grass tufts",
-)
-PLATFORM_MODELS = (
-    (
-        "b24e16ff-06e3-43eb-8d33-4416c2d75876",
-        "Emulated Lightning XL",
-        "Fast general-purpose model (emulated).",
-    ),
-    ("6b645e3a-d64f-4341-a6d8-7a3690fbf042", "Emulated Phoenix", "Prompt-adherent model (emulated)."),
-    ("aa77f04e-3eec-4034-9c07-d0f619684628", "Emulated Kino XL", "Cinematic model (emulated)."),
 )
 
 
@@ -108,14 +102,14 @@ def platform_models(ctx: AppContext, call: Call) -> dict[str, Any]:
     return {
         "custom_models": [
             {
-                "description": description,
+                "description": model.description,
                 "featured": True,
                 "generated_image": None,
-                "id": model_id,
-                "name": name,
+                "id": model.id,
+                "name": model.name,
                 "nsfw": False,
             }
-            for model_id, name, description in PLATFORM_MODELS
+            for model in PLATFORM_MODELS
         ]
     }
 

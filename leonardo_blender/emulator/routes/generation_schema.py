@@ -1,8 +1,14 @@
-"""Variable schema of ``POST /generations`` (§5.1): every wire name of the 2025-08 spec / 2026 SDK."""
+"""Variable schema of ``POST /generations`` (§5.1): every wire name of the 2025-08 spec / 2026 SDK.
+
+Types only (Hasura ``validation-failed`` for a wrong one); value rules are in :mod:`.generations` and
+:mod:`.controlnets`. ``guidance_scale`` is an Int on the wire (``7`` and ``7.0`` pass, ``7.5`` does
+not); ``controlnets[].influence`` (Style Reference with several images, reference section 15) is
+accepted beside the spec's controlnet fields.
+"""
 
 from __future__ import annotations
 
-from .schemas import (
+from ..http.schemas import (
     BIGINT,
     BOOLEAN,
     FLOAT,
@@ -87,6 +93,7 @@ CONTROLNET_INPUT = InputObject(
         "preprocessorId": Field(INT),
         "weight": Field(FLOAT),
         "strengthType": Field(STRENGTH_TYPES),
+        "influence": Field(FLOAT),
     },
 )
 ELEMENT_INPUT = InputObject("ElementInput", {"akUUID": Field(STRING, required=True), "weight": Field(FLOAT)})

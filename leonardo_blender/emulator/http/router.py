@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .context import AppContext
+from ..context import AppContext
 from .messages import Request
 from .routing import template_regex
 from .schemas import Schema

@@ -1,4 +1,4 @@
-"""Plain request/response values passed between the HTTP plumbing (server.py) and the three hosts."""
+"""Plain request/response values passed between the HTTP plumbing (``server``) and the three hosts."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Sources: ``upscale``/``unzoom``/``nobg`` take the id of an image generated here 
 image"`` for an init image or an unknown id) or, with ``isVariation: true``, of a COMPLETE variation
 (``"failed to find init variation"`` otherwise). The universal upscaler takes exactly one of
 ``generatedImageId``, ``initImageId``, ``variationId``. Outputs are made in the background with
-``images.upscale`` / ``unzoom`` / ``remove_background``.
+``content.images.upscale`` / ``unzoom`` / ``remove_background``.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from .context import AppContext
-from .errors import unexpected
-from .faults import PHASE_JOB
-from .jobs import variation_work
-from .keys import new_id, variation_key
-from .pricing import VARIATION_COSTS, cost_object
-from .router import Call, Route
-from .routes_images import variation_json, visible_init_image
-from .schemas import BOOLEAN, FLOAT, INT, STRING, UUID, Enum, Field, action_root, query_root, schema
-from .state import Job, Variation, utc_now
+from ..context import AppContext
+from ..faults import PHASE_JOB
+from ..http.errors import unexpected
+from ..http.router import Call, Route
+from ..http.schemas import BOOLEAN, FLOAT, INT, STRING, UUID, Enum, Field, action_root, query_root, schema
+from ..jobs import variation_work
+from ..keys import new_id, variation_key
+from ..pricing import VARIATION_COSTS, cost_object
+from ..state import Variation, iso, utc_now
+from .checks import finished_generated_image, visible_init_image
 
 UPSCALER_STYLES = Enum(
     "universal_upscaler_style", ("GENERAL", "CINEMATIC", "2D ART & ILLUSTRATION", "CG ART & GAME ASSETS")
@@ -35,10 +35,21 @@ _UNIVERSAL_RANGES = {
 }
 
 
+def variation_json(ctx: AppContext, variation: Variation) -> dict[str, Any]:
+    """One ``generated_image_variation_generic`` row; ``url`` is null until the job is COMPLETE."""
+    status = variation.status
+    return {
+        "createdAt": iso(variation.created_at),
+        "id": variation.id,
+        "status": status,
+        "transformType": variation.transform_type,
+        "url": ctx.cdn_url(variation.key) if status == "COMPLETE" else None,
+    }
+
+
 def _generated_source(ctx: AppContext, image_id: str) -> tuple[str, str]:
-    image = ctx.state.generated_images.get(image_id.lower())
-    generation = ctx.state.generations.get(image.generation_id) if image else None
-    if image is None or generation is None or generation.status != "COMPLETE":
+    image = finished_generated_image(ctx, image_id)
+    if image is None:
         raise unexpected("couldn't access image")
     return image.id, image.key
 
@@ -75,7 +86,7 @@ def _create(ctx: AppContext, call: Call, kind: str, source: tuple[str, str], fac
         api_credit_cost=cost,
         created_at=utc_now(),
         seq=state.next_seq(),
-        job=Job(ready_at=ctx.job_ready_at(), fail=fault is not None),
+        job=ctx.plain_job(fail=fault is not None),
     )
     state.variations[variation_id] = variation
     if fault is None:

@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import time
 
+from ..content.images import is_image
+from ..content.obj_mesh import ObjError, ObjMesh, parse_obj
+from ..keys import BUCKET_KINDS
+from ..state import Blob, utc_now
 from .errors import S3Error
-from .images import is_image
-from .keys import BUCKET_KINDS
 from .messages import Request, Response
 from .multipart import MultipartError, Part, parse_multipart
-from .obj_mesh import ObjError, ObjMesh, parse_obj
 from .s3_common import S3Host
 from .signing import MAX_UPLOAD_BYTES
-from .state import Blob, utc_now
 
 
 class UploadApp(S3Host):

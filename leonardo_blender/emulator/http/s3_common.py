@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .context import AppContext
+from ..context import AppContext
+from ..faults import PHASE_AFTER, PHASE_BEFORE, FaultRule, apply_latency
 from .errors import S3Error, default_message_for_status, s3_code_for_status, s3_error_body
-from .faults import PHASE_AFTER, PHASE_BEFORE, FaultRule, apply_latency
 from .messages import Request, Response
 from .records import LeakLog, RequestLog, RequestRecord, RouteCounter
 

@@ -1,9 +1,12 @@
 """The API host: ``/api/rest/v1`` routes behind Bearer auth, plus the ``/_emulator`` control routes.
 
 Order of checks for an API request: path prefix, auth (401 ``access-denied`` for a missing or wrong
-key, 500 ``unexpected`` for a key that is not UUID-shaped), route match (404/405), hit counter, rate
-limits (429), faults that act before processing, JSON body, schema validation, handler, faults that act
-after processing. Every request, answered or dropped, is appended to the request log.
+key, 500 ``unexpected`` for a key that is not UUID-shaped), route match (404/405), hit counter, a
+withdrawn route (the routing 404, see ``EmulatorConfig.texture_api_withdrawn``; it is still counted
+and recorded under its route key), rate limits (429), faults that act before processing, JSON body,
+schema validation, queued jobs promoted onto freed concurrency slots, handler, hostile rewriting of
+the answer (``hostile``), faults that act after processing. Every request, answered or dropped, is
+appended to the request log.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .config import UUID_SHAPE
-from .context import AppContext
+from ..config import UUID_SHAPE
+from ..context import AppContext
+from ..faults import PHASE_AFTER, PHASE_BEFORE, FaultRule, apply_latency
+from ..hostile import Hostility
 from .control import ControlRoutes
 from .errors import ApiError, bad_request, code_for_status, default_message_for_status, hasura_error_body
-from .faults import PHASE_AFTER, PHASE_BEFORE, FaultRule, apply_latency
 from .messages import Request, Response
 from .ratelimit import RateLimiter
 from .records import RequestLog, RequestRecord, RouteCounter
@@ -24,6 +28,8 @@ from .router import Call, Router
 API_PREFIX = "/api/rest/v1"
 CONTROL_PREFIX = "/_emulator/"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+ENDPOINT_NOT_FOUND = ApiError(404, "Endpoint not found", "not-found")
+"""Hasura's answer for a path it does not route (and, since May 2026, for ``POST /generations-texture``)."""
 
 
 def error_response(error: ApiError) -> Response:
@@ -81,6 +87,7 @@ class ApiApp:
         counter: RouteCounter,
         limiter: RateLimiter,
         control: ControlRoutes,
+        withdrawn: frozenset[str] = frozenset(),
     ) -> None:
         self.ctx = ctx
         self.router = router
@@ -88,6 +95,8 @@ class ApiApp:
         self.counter = counter
         self.limiter = limiter
         self.control = control
+        self.withdrawn = withdrawn
+        self.hostility = Hostility(ctx.config.hostile_modes, ctx.config.hostile_json_bytes)
 
     def handle(self, request: Request) -> Response:
         route_key: str | None = None
@@ -123,7 +132,7 @@ class ApiApp:
 
     def _api(self, request: Request) -> tuple[str | None, Response]:
         if not request.path.startswith(API_PREFIX + "/"):
-            return None, error_response(ApiError(404, "Endpoint not found", "not-found"))
+            return None, error_response(ENDPOINT_NOT_FOUND)
         auth_error = self._authenticate(request)
         if auth_error is not None:
             return None, error_response(auth_error)
@@ -131,9 +140,11 @@ class ApiApp:
         if route is None:
             if path_known:
                 return None, error_response(ApiError(405, "Method not allowed", "method-not-allowed"))
-            return None, error_response(ApiError(404, "Endpoint not found", "not-found"))
+            return None, error_response(ENDPOINT_NOT_FOUND)
         key = route.key
         self.counter.hit(key)
+        if key in self.withdrawn:
+            return key, error_response(ENDPOINT_NOT_FOUND)
         limited = self.limiter.check(key, route.rate_limited)
         if limited is not None:
             retry_after, what = limited
@@ -150,7 +161,10 @@ class ApiApp:
         try:
             variables = decode_json_object(request.body)
             args = route.schema.validate(variables, request.query, path_params)
-            response = Response.json(200, route.handler(self.ctx, Call(args, request, key)))
+            with self.ctx.state.lock:
+                self.ctx.concurrency.promote()
+            payload = route.handler(self.ctx, Call(args, request, key))
+            response = Response(200, self.hostility.encode(request.method, payload), dict(JSON_HEADERS))
         except ApiError as error:
             response = error_response(error)
         after = self.ctx.faults.take_one(PHASE_AFTER, key)

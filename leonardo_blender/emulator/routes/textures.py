@@ -5,6 +5,10 @@ value rules the spec leaves as free strings/integers are the handler's (400 ``un
 ``sd_version`` in {v1_5, v2} (default v1_5), ``preview_direction`` in {front, back, left, right}
 (default front), ``front_rotation_offset`` in {-90, 0, 90, 180} (default 0), ``seed`` in
 0..9999999998 (random when absent, always echoed as an int).
+
+With ``EmulatorConfig.texture_api_withdrawn`` the API host answers the create route (:data:`WITHDRAWABLE`)
+with the routing 404 of an unknown path, as the live service did in May 2026, before reading the body:
+nothing is charged and no job is made; the GET, list and DELETE routes keep working.
 """
 
 from __future__ import annotations
@@ -12,21 +16,20 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from .context import AppContext
-from .errors import unexpected
-from .faults import PHASE_JOB
-from .jobs import texture_work
-from .keys import new_id, texture_key
-from .pricing import cost_object, texture_cost
-from .router import Call, Route
-from .schemas import BIGINT, BOOLEAN, INT, PAGING, STRING, UUID, Field, action_root, query_root, schema
-from .state import Job, TextureGeneration, TextureImage, iso, page, utc_now
+from ..context import AppContext
+from ..faults import PHASE_JOB
+from ..http.errors import unexpected
+from ..http.router import Call, Route
+from ..http.schemas import BIGINT, BOOLEAN, INT, PAGING, STRING, UUID, Field, action_root, query_root, schema
+from ..jobs import texture_work
+from ..keys import new_id, texture_key
+from ..pricing import cost_object, texture_cost
+from ..state import TextureGeneration, TextureImage, iso, page, utc_now
+from .checks import check_prompt, check_seed, choice
 
 SD_VERSIONS = ("v1_5", "v2")
 PREVIEW_DIRECTIONS = ("front", "back", "left", "right")
 ROTATION_OFFSETS = (-90, 0, 90, 180)
-MAX_SEED = 9_999_999_998
-MAX_PROMPT_LENGTH = 1500
 
 
 def texture_json(ctx: AppContext, generation: TextureGeneration) -> dict[str, Any]:
@@ -48,37 +51,12 @@ def texture_json(ctx: AppContext, generation: TextureGeneration) -> dict[str, An
     }
 
 
-def check_prompt(prompt: str) -> None:
-    if not prompt.strip():
-        raise unexpected("Invalid prompt, the prompt must not be empty.")
-    if len(prompt) > MAX_PROMPT_LENGTH:
-        raise unexpected(f"Invalid prompt, maximum length of {MAX_PROMPT_LENGTH} characters exceeded.")
-
-
-def check_seed(ctx: AppContext, seed: int | None) -> int:
-    if seed is None:
-        return ctx.new_seed()
-    if not 0 <= seed <= MAX_SEED:
-        raise unexpected(f"invalid seed {seed}: expected an integer between 0 and {MAX_SEED}")
-    return seed
-
-
-def _choice(args: dict[str, Any], name: str, allowed: tuple[Any, ...], default: Any) -> Any:
-    value = args.get(name)
-    if value is None:
-        return default
-    if value not in allowed:
-        listed = ", ".join(str(option) for option in allowed)
-        raise unexpected(f"invalid {name} {value!r}: expected one of {listed}")
-    return value
-
-
 def create_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
     args, state = call.args, ctx.state
     check_prompt(args["prompt"])
-    rotation = _choice(args, "front_rotation_offset", ROTATION_OFFSETS, 0)
-    sd_version = _choice(args, "sd_version", SD_VERSIONS, "v1_5")
-    direction = _choice(args, "preview_direction", PREVIEW_DIRECTIONS, "front")
+    rotation = choice(args, "front_rotation_offset", ROTATION_OFFSETS, 0)
+    sd_version = choice(args, "sd_version", SD_VERSIONS, "v1_5")
+    direction = choice(args, "preview_direction", PREVIEW_DIRECTIONS, "front")
     preview = bool(args.get("preview") or False)
     seed = check_seed(ctx, args.get("seed"))
     model_id = args["modelAssetId"]
@@ -90,6 +68,7 @@ def create_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
             raise unexpected(f"model asset not found: {model_id}")
         if not asset.uploaded or asset.mesh is None:
             raise unexpected(f"model asset {model_id} has no uploaded mesh: POST the OBJ file to its modelUrl first")
+        ctx.concurrency.check_capacity(ctx.user_id)
         state.charge(cost, ctx.user_id)
         generation_id = new_id()
         fault = ctx.faults.take_one(PHASE_JOB, call.route_key)
@@ -107,7 +86,7 @@ def create_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
             api_credit_cost=cost,
             created_at=utc_now(),
             seq=state.next_seq(),
-            job=Job(ready_at=ctx.job_ready_at(), fail=fault is not None),
+            job=ctx.paid_job(fail=fault is not None),
             images=[
                 TextureImage(new_id(), map_type, texture_key(ctx.user_id, generation_id, map_type))
                 for map_type in map_types
@@ -139,6 +118,7 @@ def delete_texture(ctx: AppContext, call: Call) -> dict[str, Any]:
         generation = ctx.state.texture_generations.pop(call.args["id"], None)
         if generation is None:
             return {"delete_model_asset_texture_generations_by_pk": None}
+        generation.job.retire()
         ctx.state.delete_blobs([image.key for image in generation.images])
         return {"delete_model_asset_texture_generations_by_pk": {"id": generation.id}}
 
@@ -154,6 +134,9 @@ CREATE_SCHEMA = schema(
     preview_direction=Field(STRING),
     seed=Field(BIGINT),
 )
+
+WITHDRAWABLE = frozenset({"POST /generations-texture"})
+"""Route keys that ``texture_api_withdrawn`` turns into the routing 404."""
 
 ROUTES = [
     Route("POST", "/generations-texture", CREATE_SCHEMA, create_texture, rate_limited=True),

@@ -11,12 +11,12 @@ import json
 import time
 from typing import Any
 
-from .context import AppContext
-from .errors import unexpected
-from .keys import MODEL_BUCKET, model_key, new_id
-from .router import Call, Route
-from .schemas import PAGING, STRING, UUID, Field, action_root, query_root, schema
-from .state import ModelAsset, UploadSlot, iso, page, utc_now
+from ..context import AppContext
+from ..http.errors import unexpected
+from ..http.router import Call, Route
+from ..http.schemas import PAGING, STRING, UUID, Field, action_root, query_root, schema
+from ..keys import MODEL_BUCKET, model_key, new_id
+from ..state import ModelAsset, UploadSlot, iso, page, utc_now
 
 
 def model_json(ctx: AppContext, asset: ModelAsset) -> dict[str, Any]:
@@ -91,6 +91,7 @@ def delete_model(ctx: AppContext, call: Call) -> dict[str, Any]:
         doomed = [gen for gen in state.texture_generations.values() if gen.model_asset_id == asset.id]
         for generation in doomed:
             del state.texture_generations[generation.id]
+            generation.job.retire()
             state.delete_blobs([image.key for image in generation.images])
         del state.model_assets[asset.id]
         state.upload_slots.pop(asset.key, None)

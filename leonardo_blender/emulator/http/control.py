@@ -4,8 +4,9 @@
 * ``GET /_emulator/faults`` -> ``{"faults": [{"rule": {...}, "remaining": n}]}``
 * ``DELETE /_emulator/faults`` -> ``{"cleared": n}``
 * ``GET /_emulator/stats`` -> ``{"counts": {"POST /generations-texture": n, ...}, "texture_jobs_created",
-  "uploads_received", "credits", "foreign_authorization_headers": [...]}`` (the last one lists redacted
-  Authorization headers seen on the upload or CDN hosts and must stay empty)
+  "image_generations_created", "jobs_in_flight": {"pending", "running", "queued"}, "uploads_received",
+  "credits", "foreign_authorization_headers": [...]}`` (the last one lists redacted Authorization
+  headers seen on the upload or CDN hosts and must stay empty)
 * ``POST /_emulator/credits`` with ``{"credits": n}`` sets the balance.
 """
 
@@ -15,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .faults import FaultRule, FaultSet
+from ..faults import FaultRule, FaultSet
 from .messages import Request, Response
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from email.utils import format_datetime
 
+from ..content.images import corrupt
+from ..faults import PHASE_CONTENT
+from ..keys import cdn_template
 from .errors import S3Error
-from .faults import PHASE_CONTENT
-from .images import corrupt
-from .keys import cdn_template
 from .messages import Request, Response
 from .s3_common import S3Host
 
