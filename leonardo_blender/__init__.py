@@ -78,7 +78,7 @@ def unregister() -> None:
     from .blender.texturing import engines, texture_jobs
 
     handlers.unregister()
-    texture_jobs.cancel_all()
+    texture_jobs.interrupt_all()
     dispatcher.shutdown()
     texture_jobs.forget_running()
     texture_jobs.finished_listeners.clear()

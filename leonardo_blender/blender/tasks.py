@@ -28,6 +28,11 @@ def is_running(key: str) -> bool:
     return key in _running
 
 
+def busy() -> bool:
+    """True while any account, asset, history or delete task is on its way."""
+    return bool(_running)
+
+
 def why_not() -> str | None:
     """Why no request may be made right now (offline, no key), or None."""
     reason = online.why_offline()

@@ -26,7 +26,7 @@ class Backoff:
     jitter: float = 0.25
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        raw = min(self.cap, self.base * self.factor ** max(0, attempt))
+        raw = min(self.cap, self.base * self.factor ** min(max(0, attempt), 64))  # no overflow on long polls
         spread = raw * self.jitter
         draw = (rng or random).random()
         return max(0.0, raw - spread * draw)

@@ -212,6 +212,11 @@ class TextureJob:
     note: str = ""
     #: Projection engine: one step per view, in order.
     views: list[ViewStep] = field(default_factory=list)
+    #: The service itself failed the generation: resuming would only find the failure again.
+    service_failed: bool = False
+    #: The last paid request was certainly refused (rate limit, credits, a connection never made):
+    #: nothing was charged, and resuming sends it again.
+    retry_free: bool = False
 
     # -- state machine -------------------------------------------------------------------------------
 

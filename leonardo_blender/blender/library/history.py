@@ -14,7 +14,7 @@ import bpy
 from ...api.client import LeonardoClient
 from ...api.errors import LeonardoError
 from ...api.models import JobStatus
-from ...core.jobs import JobState, TextureJob, TextureParams
+from ...core.jobs import ENGINE_TEXTURE_API, JobState, TextureJob, TextureParams
 from .. import addon, material, tasks
 from ..properties import runtime
 from ..texturing import texture_jobs
@@ -156,7 +156,10 @@ def active_generation() -> bpy.types.PropertyGroup | None:
 def job_for_download(context: bpy.types.Context, row: bpy.types.PropertyGroup, obj: bpy.types.Object) -> TextureJob:
     """A local record for a generation made elsewhere (web app, another file): it is paid already."""
     params = TextureParams(
-        prompt=row.prompt, negative_prompt=row.negative_prompt, seed=int(row.seed) if row.seed else None
+        prompt=row.prompt,
+        negative_prompt=row.negative_prompt,
+        seed=int(row.seed) if row.seed else None,
+        engine=ENGINE_TEXTURE_API,
     )
     job = TextureJob(
         params=params,
@@ -168,6 +171,7 @@ def job_for_download(context: bpy.types.Context, row: bpy.types.PropertyGroup, o
         generation_id=row.generation_id,
         uv_map=obj.data.uv_layers.active.name if obj.data.uv_layers.active else "",
         accepted_at=time.time(),
+        engine_used=ENGINE_TEXTURE_API,
     )
     job.state = JobState.GENERATING
     return job

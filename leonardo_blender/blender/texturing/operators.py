@@ -15,7 +15,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from ...api.models import FRONT_ROTATION_OFFSETS, SEED_MAX
 from ...core.jobs import ENGINE_PROJECTION, JobState, TextureParams
 from ...core.model_families import DEFAULT_MODEL_ID, depth_guidance_problem
-from .. import addon, online
+from .. import addon, dispatcher, online, tasks
 from ..properties import DIRECTION_ITEMS, ENGINE_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
 from . import engines, mesh_export, recovery, texture_jobs
 
@@ -244,8 +244,9 @@ class LEONARDO_OT_resume_job(_JobOperator):
         if not addon.settings().has_key:
             self.report({"ERROR"}, NO_KEY_MESSAGE)
             return {"CANCELLED"}
-        if not texture_jobs.resume(job):
-            self.report({"WARNING"}, "This job cannot be resumed: it never reached the service; texture again")
+        reason = texture_jobs.resume(job)
+        if reason:
+            self.report({"WARNING"}, reason)
             return {"CANCELLED"}
         return {"FINISHED"}
 
@@ -255,6 +256,7 @@ class LEONARDO_OT_apply_job(_JobOperator):
 
     bl_idname = "leonardo.apply_job"
     bl_label = "Apply Result"
+    bl_options = {"REGISTER", "UNDO"}
 
     to_active: BoolProperty(name="To Active Object", default=False, options={"SKIP_SAVE"})  # type: ignore[valid-type]
 
@@ -283,6 +285,7 @@ class LEONARDO_OT_remove_job(_JobOperator):
 
     bl_idname = "leonardo.remove_job"
     bl_label = "Remove from List"
+    bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         if texture_jobs.is_running(self.job_id):
@@ -299,8 +302,8 @@ class LEONARDO_OT_remove_job(_JobOperator):
 
 
 class LEONARDO_OT_wait_jobs(bpy.types.Operator):
-    """Resume the open file's unfinished jobs, then wait until every Leonardo job has finished
-    (for scripts and blender -b, where Blender's timers never run)"""
+    """Resume the open file's unfinished jobs, then wait until every Leonardo job and task (account,
+    assets, history, deletes) has finished (for scripts and blender -b, where timers never run)"""
 
     bl_idname = "leonardo.wait_jobs"
     bl_label = "Wait for Leonardo Jobs"
@@ -311,7 +314,11 @@ class LEONARDO_OT_wait_jobs(bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[str]:
         recovery.resume_unfinished()  # idempotent: running jobs are left alone
         ids = texture_jobs.running_ids()
-        if not texture_jobs.wait(ids, self.timeout or None):
+
+        def all_done() -> bool:  # texture jobs, and account/asset/history/delete tasks
+            return all(texture_jobs.finished(i) for i in ids) and not tasks.busy() and not dispatcher.busy()
+
+        if not dispatcher.run_until(all_done, timeout=self.timeout or None):
             self.report({"ERROR"}, "Jobs are still running")
             return {"CANCELLED"}
         return {"FINISHED"}

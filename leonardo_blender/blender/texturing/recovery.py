@@ -121,7 +121,7 @@ def resume_unfinished() -> list[str]:
                 job.fail(INTERRUPTED_BEFORE_SUBMIT)
                 texture_jobs.write_record(job)
             elif job.state in texture_jobs.RESUMABLE:
-                if can_reach_service and texture_jobs.resume(job):
+                if can_reach_service and texture_jobs.resume(job) is None:
                     resumed.append(job.id)
                 elif not can_reach_service:
                     item.error = "Waiting: allow online access and set an API key to resume"

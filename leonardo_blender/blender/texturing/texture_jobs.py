@@ -14,7 +14,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -54,6 +54,8 @@ RESUME_OFFERED = {
 class Running:
     cancel: threading.Event
     latest: TextureJob
+    #: Set with ``cancel`` when the add-on shuts down: the job stops but stays resumable.
+    interrupted: threading.Event = field(default_factory=threading.Event)
 
 
 _running: dict[str, Running] = {}
@@ -158,25 +160,41 @@ def mesh_path_for(job_id: str) -> Path:
     return addon.user_dir("meshes") / f"{job_id}.npz"
 
 
-def can_resume(job: TextureJob) -> bool:
-    """True when the job can go on without a second paid request for what the service already accepted."""
+def why_not_resumable(job: TextureJob) -> str | None:
+    """Why Resume would lead nowhere (a sentence for the user), or None when it can go on without a
+    second paid request for what the service already accepted."""
     if job.state is JobState.APPLIED:
-        return False
+        return "This job is already applied"
+    if job.service_failed:
+        return "The service itself failed this generation; texture again (perhaps with another prompt or seed)"
     if job.projection or job.views:
-        return mesh_path_for(job.id).is_file()  # depth maps and the bake need the captured mesh
-    return job.generation_id is not None or job.state in (JobState.SUBMITTING, JobState.RECONCILING)
+        if not mesh_path_for(job.id).is_file():  # depth maps and the bake need the captured mesh
+            return "The mesh captured for this job is gone; texture the object again"
+        return None
+    if job.generation_id is not None or job.state in (JobState.SUBMITTING, JobState.RECONCILING):
+        return None
+    if job.retry_free and job.model_asset_id:
+        return None  # refused before anything was charged: resuming sends it again
+    return "This job never reached the service, so nothing was charged; texture the object again"
 
 
-def resume(job: TextureJob) -> bool:
-    """Go on with a job that already exists on the service (no second paid request)."""
-    if is_running(job.id) or not can_resume(job):
-        return False
+def can_resume(job: TextureJob) -> bool:
+    return why_not_resumable(job) is None
+
+
+def resume(job: TextureJob) -> str | None:
+    """Go on with a job without paying twice for what the service accepted. None when resumed, else why not."""
+    if is_running(job.id):
+        return "This job is still running (or stopping); try again in a moment"
+    reason = why_not_resumable(job)
+    if reason:
+        return reason
     if job.state is JobState.SUBMITTING and not job.views and not job.projection:
         job.move_to(JobState.RECONCILING)  # we cannot know whether the create arrived: look, never resend
     settings = addon.settings()
     write_record(job)
     _launch(job, settings, obj_path=None, mesh=None)
-    return True
+    return None
 
 
 def _launch(
@@ -197,6 +215,7 @@ def _launch(
     )
     cancel = threading.Event()
     running = Running(cancel=cancel, latest=job.snapshot())
+    interrupted = running.interrupted
     _running[job.id] = running
     worker_job = job.snapshot()
     journal_ = journal()
@@ -223,6 +242,7 @@ def _launch(
                 settings=pipeline_settings,
                 previous_upload=previous_upload,
                 decode_image=image_decoding.decode,
+                interrupted=interrupted,
             )
             return pipeline.run()
         finally:
@@ -386,8 +406,10 @@ def cancel(job_id: str) -> bool:
     return True
 
 
-def cancel_all() -> None:
+def interrupt_all() -> None:
+    """The add-on shuts down: stop every worker but leave the jobs resumable (not CANCELLED)."""
     for running in _running.values():
+        running.interrupted.set()
         running.cancel.set()
 
 

@@ -64,6 +64,9 @@ class JobContext:
         self.settings = settings
         self.rng = rng
         self._publish = publish
+        #: The timeout counts from the later of the acceptance and this run's start, so a job resumed
+        #: after the timeout gets a full timeout again instead of failing at once.
+        self.run_started = time.time()
 
     def emit(self) -> None:
         """Journal (once anything may be paid) and publish a snapshot of the job."""
@@ -76,7 +79,7 @@ class JobContext:
         self.client.transport.wait(seconds)
 
     def check_timeout(self, started: float) -> None:
-        if time.time() - started > self.settings.job_timeout:
+        if time.time() - max(started, self.run_started) > self.settings.job_timeout:
             raise errors.LeonardoError(
                 f"No result after {self.settings.job_timeout / 60:.0f} min",
                 fix="The job may still finish on the service: resume it from the job list later.",

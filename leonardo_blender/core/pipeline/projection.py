@@ -318,6 +318,7 @@ class ProjectionSteps:
         job, params = self.ctx.job, self.ctx.job.params
         usable = [v for v in job.views if v.state is ViewState.DOWNLOADED and Path(v.image_path).is_file()]
         if not usable:
+            job.service_failed = all(v.state is ViewState.FAILED for v in job.views)
             raise errors.ServerError(
                 "The service produced no usable view of the object",
                 fix="Try again, perhaps with another prompt or seed.",

@@ -17,6 +17,7 @@ Engines (``TextureParams.engine``):
 from __future__ import annotations
 
 import random
+import threading
 from pathlib import Path
 
 from ...api import errors
@@ -36,6 +37,15 @@ FALLBACK_NOTE = (
 TEXTURE_API_GONE_FIX = "Choose the Projection engine (or Auto) to texture through image generation instead."
 
 
+def refused_before_charging(error: errors.LeonardoError) -> bool:
+    """The paid request certainly did nothing, and sending it again later may work."""
+    if error.outcome_unknown:
+        return False
+    if isinstance(error, (errors.RateLimitedError, errors.InsufficientCreditsError)):
+        return True
+    return getattr(error, "charged", None) is False
+
+
 class TexturePipeline:
     def __init__(
         self,
@@ -51,8 +61,12 @@ class TexturePipeline:
         previous_upload: tuple[str, str] | None = None,
         rng: random.Random | None = None,
         decode_image: ImageDecoder | None = None,
+        interrupted: threading.Event | None = None,
     ) -> None:
         self.job = job
+        #: Set together with the client's cancel event when Blender (or the add-on) shuts down: the
+        #: job stops but keeps its state, so it resumes on the next start instead of ending CANCELLED.
+        self.interrupted = interrupted or threading.Event()
         self.ctx = JobContext(
             client,
             job,
@@ -73,13 +87,18 @@ class TexturePipeline:
 
     def run(self) -> TextureJob:
         job = self.job
+        job.retry_free = False
         try:
             self._run_engine()
         except errors.CancelledError:
+            if self.interrupted.is_set():
+                self.ctx.emit()  # journaled as it stands: the next start resumes it
+                return job
             job.move_to(JobState.CANCELLED)
             self.ctx.emit()
         except errors.LeonardoError as exc:
             job.fail(exc.user_message, exc.action or "")
+            job.retry_free = refused_before_charging(exc)
             self.ctx.emit()
         except imaging.ImageDecodeError as exc:
             job.fail(f"A downloaded image could not be read: {exc}", "retry")
@@ -91,6 +110,8 @@ class TexturePipeline:
 
     def initial_engine(self) -> str:
         params = self.job.params
+        if self.job.generation_id or (self.job.model_asset_id and self.job.state is JobState.RECONCILING):
+            return ENGINE_TEXTURE_API  # a texture generation exists already (history, an older record)
         if params.engine == ENGINE_PROJECTION:
             return ENGINE_PROJECTION
         if params.engine == ENGINE_AUTO and self.ctx.settings.texture_api_unavailable:

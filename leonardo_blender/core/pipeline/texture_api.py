@@ -152,17 +152,16 @@ class TextureApiSteps:
             if generation.seed is not None and generation.seed != job.seed_used:
                 job.seed_used = generation.seed
                 self.ctx.emit()
-            if generation.status is JobStatus.FAILED:
-                raise errors.ServerError(
-                    "The service reported that the texture generation failed",
-                    fix="Try again, perhaps with another prompt or seed.",
-                    action="retry",
-                )
             return generation
 
-        generation = self.ctx.poll(
-            fetch, started=job.accepted_at or time.time(), done=lambda g: g.status is JobStatus.COMPLETE
-        )
+        generation = self.ctx.poll(fetch, started=job.accepted_at or time.time(), done=lambda g: g.status.finished)
+        if generation.status is JobStatus.FAILED:
+            job.service_failed = True
+            raise errors.ServerError(
+                "The service reported that the texture generation failed",
+                fix="Try again, perhaps with another prompt or seed.",
+                action="retry",
+            )
         job.completed_at = time.time()
         return generation
 
