@@ -10,8 +10,11 @@ from .errors import (
     CancelledError,
     ContentModerationError,
     DownloadError,
+    DownloadNetworkError,
     EndpointUnavailableError,
+    InsecureURLError,
     InsufficientCreditsError,
+    InvalidIdError,
     LeonardoError,
     NetworkError,
     NotFoundError,
@@ -19,20 +22,29 @@ from .errors import (
     ServerError,
     UnexpectedResponseError,
     UploadError,
+    UploadNetworkError,
     ValidationError,
 )
-from .models import JobStatus, TextureGeneration, TextureRequest
-from .transport import DEFAULT_BASE_URL, Retry, Timeouts
+from .files import FileTransfer
+from .models import TEXTURE_MAP_TYPES, JobStatus, TextureGeneration, TextureRequest
+from .transport import DEFAULT_BASE_URL, Retry, Timeouts, Transport
+from .urls import LEONARDO_API_HOST, check_api_base_url, is_loopback_host, key_recipient_warning, path_id
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "LEONARDO_API_HOST",
+    "TEXTURE_MAP_TYPES",
     "AuthenticationError",
     "BadRequestError",
     "CancelledError",
     "ContentModerationError",
     "DownloadError",
+    "DownloadNetworkError",
     "EndpointUnavailableError",
+    "FileTransfer",
+    "InsecureURLError",
     "InsufficientCreditsError",
+    "InvalidIdError",
     "JobStatus",
     "LeonardoClient",
     "LeonardoError",
@@ -44,7 +56,13 @@ __all__ = [
     "TextureGeneration",
     "TextureRequest",
     "Timeouts",
+    "Transport",
     "UnexpectedResponseError",
     "UploadError",
+    "UploadNetworkError",
     "ValidationError",
+    "check_api_base_url",
+    "is_loopback_host",
+    "key_recipient_warning",
+    "path_id",
 ]

@@ -8,6 +8,12 @@ the top-up page, enable online access, retry).
 ``outcome_unknown`` is set when a paid request may have reached the server although no answer came
 back: such a request is never re-sent automatically; the caller reconciles instead (see
 ``core.jobs``), so no second paid job is created.
+
+``never_reached`` is the opposite certainty: the service provably did NOT act on the request (it
+refused it with 429 before doing anything, the connection was never established, or the client
+refused to send it at all). ``charged`` sums both up for the UI: ``False`` when nothing can have
+been charged, ``None`` when the client cannot know. A paid job that failed with ``never_reached``
+can simply be resumed (sent again) later without any risk of paying twice.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class LeonardoError(Exception):
         fix: str | None = None,
         action: str | None = None,
         outcome_unknown: bool = False,
+        never_reached: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -43,6 +50,17 @@ class LeonardoError(Exception):
         self.fix = fix if fix is not None else self.default_fix
         self.action = action if action is not None else self.default_action
         self.outcome_unknown = outcome_unknown
+        # The two certainties exclude each other; "may have reached" wins (it is the cautious one).
+        self.never_reached = never_reached and not outcome_unknown
+
+    @property
+    def charged(self) -> bool | None:
+        """``False`` when the request certainly cost nothing (``never_reached``); ``None`` otherwise.
+
+        ``None`` does not mean "charged": a refused request (400, moderation) normally costs nothing
+        either, but only ``never_reached`` is a certainty the client can vouch for.
+        """
+        return False if self.never_reached else None
 
     def __str__(self) -> str:
         return self.message
@@ -91,11 +109,16 @@ class ContentModerationError(BadRequestError):
 
 
 class RateLimitedError(LeonardoError):
-    """Too many requests (429). ``retry_after`` holds the server's ``Retry-After`` in seconds."""
+    """Too many requests (429), still refused after the client's own retries.
 
-    default_fix = "Wait a moment; the add-on retries automatically."
+    ``retry_after`` holds the server's ``Retry-After`` in seconds. A 429 is a refusal before the
+    service does anything, so the client raises it with ``never_reached=True``: nothing was charged.
+    """
+
+    default_fix = "The Leonardo service is busy; nothing was charged. Resume the job (or try again) in a minute."
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        kwargs.setdefault("never_reached", True)
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
 
@@ -137,16 +160,55 @@ class UnexpectedResponseError(LeonardoError):
     default_action = None
 
 
+class InvalidIdError(BadRequestError, ValueError):
+    """An id that would go into a request path is not UUID-shaped; nothing was sent.
+
+    Also a ``ValueError``, like the other local refusals. The ids of every path the client builds are
+    UUIDs in the spec; anything else (``../../x``, a URL, an empty string) is refused before sending,
+    so a broken or hostile id can never send the key to another path.
+    """
+
+    default_fix = "The id is damaged (not a Leonardo id); refresh the list or start a new job."
+
+
+class InsecureURLError(LeonardoError):
+    """The API URL would send the key in cleartext (``http://`` to a non-loopback host) or is no URL."""
+
+    default_fix = (
+        "Use an https:// API URL (the default is https://cloud.leonardo.ai/api/rest/v1); "
+        "plain http:// is only allowed to this computer (127.0.0.1, ::1, localhost)."
+    )
+    default_action = ACTION_OPEN_PREFERENCES
+
+
 class UploadError(LeonardoError):
-    """The presigned upload of a mesh or image was refused by the storage host."""
+    """The presigned upload of a mesh or image was refused by the storage host, or never got there."""
 
     default_fix = "Try again; the upload link is only valid for two minutes."
+    #: The presigned slot expired (the caller may ask for a fresh one).
+    expired: bool = False
 
 
 class DownloadError(LeonardoError):
-    """A result file could not be downloaded or is not a valid image."""
+    """A result file could not be downloaded, was too large, or is not a valid (complete) image."""
 
     default_fix = "Try downloading again from the texture history."
+    #: The signed URL expired or was refused (403): ask the API for fresh URLs.
+    expired: bool = False
+    #: The file arrived but is not a complete image of a known kind (damaged or truncated).
+    damaged: bool = False
+
+
+class UploadNetworkError(UploadError, NetworkError):
+    """The storage host could not be reached for an upload, even after retries (both error kinds)."""
+
+    default_fix = "Check your internet connection (and proxy settings), then try again."
+
+
+class DownloadNetworkError(DownloadError, NetworkError):
+    """The download host could not be reached, even after retries (both error kinds)."""
+
+    default_fix = "Check your internet connection (and proxy settings), then resume the job."
 
 
 class CancelledError(LeonardoError):

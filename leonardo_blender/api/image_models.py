@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UnexpectedResponseError
-from .models import JobStatus
-from .wire import opt_int, opt_str, require
+from .models import MAX_PLAUSIBLE_COST, SEED_WIRE_MAX, JobStatus
+from .wire import as_object, field_object, opt_bool, opt_flag, opt_int, opt_list, opt_str, req_id, req_str
+
+#: Image sides beyond this are not believable (Alchemy upscales, but not to 100k pixels).
+MAX_IMAGE_SIDE = 65_536
 
 # --- image generations and variations ---------------------------------------------------------------
 
@@ -82,6 +84,18 @@ class Controlnet:
         return body
 
 
+def guidance_scale_wire(value: Any) -> int:
+    """``guidance_scale`` as the wire's integer 1-20; a fraction or anything else is a ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("guidance_scale must be a whole number between 1 and 20")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"guidance_scale must be a whole number between 1 and 20 (not {value})")
+    number = int(value)
+    if not 1 <= number <= 20:
+        raise ValueError("guidance_scale must be between 1 and 20")
+    return number
+
+
 @dataclass(frozen=True)
 class ImageGenerationRequest:
     """``POST /generations``. ``tiling=True`` asks for a seamless, tileable image."""
@@ -94,7 +108,8 @@ class ImageGenerationRequest:
     height: int | None = None
     num_images: int | None = None
     num_inference_steps: int | None = None
-    guidance_scale: float | None = None
+    #: An integer 1-20 on the wire (the spec's type); a whole float such as ``7.0`` is sent as ``7``.
+    guidance_scale: int | float | None = None
     seed: int | None = None
     scheduler: str | None = None
     preset_style: str | None = None
@@ -120,6 +135,8 @@ class ImageGenerationRequest:
             for name, wire in IMAGE_REQUEST_WIRE_NAMES.items()
             if getattr(self, name) is not None
         }
+        if self.guidance_scale is not None:
+            body["guidance_scale"] = guidance_scale_wire(self.guidance_scale)
         if self.controlnets:
             body["controlnets"] = [controlnet.to_wire() for controlnet in self.controlnets]
         body.update(self.extra)
@@ -136,8 +153,9 @@ class Variation:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> Variation:
+        row = as_object(row, "variation")
         return cls(
-            id=str(require(row, "id", "variation")),
+            id=req_id(row, "id", "variation"),
             status=JobStatus.parse(row.get("status")),
             transform_type=opt_str(row, "transformType"),
             url=opt_str(row, "url"),
@@ -154,11 +172,12 @@ class GeneratedImage:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> GeneratedImage:
-        variations = row.get("generated_image_variation_generics") or []
+        row = as_object(row, "generated image")
+        variations = opt_list(row, "generated_image_variation_generics", "generated image")
         return cls(
-            id=str(require(row, "id", "generated image")),
-            url=str(require(row, "url", "generated image")),
-            nsfw=bool(row.get("nsfw") or False),
+            id=req_id(row, "id", "generated image"),
+            url=req_str(row, "url", "generated image"),
+            nsfw=opt_flag(row, "nsfw"),
             variations=tuple(Variation.from_wire(v) for v in variations if isinstance(v, Mapping)),
         )
 
@@ -178,16 +197,17 @@ class ImageGeneration:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> ImageGeneration:
-        images = row.get("generated_images") or []
+        row = as_object(row, "generation")
+        images = opt_list(row, "generated_images", "generation")
         return cls(
-            id=str(require(row, "id", "generation")),
+            id=req_id(row, "id", "generation"),
             status=JobStatus.parse(row.get("status")),
             prompt=opt_str(row, "prompt"),
             negative_prompt=opt_str(row, "negativePrompt"),
             model_id=opt_str(row, "modelId"),
-            width=opt_int(row, "imageWidth"),
-            height=opt_int(row, "imageHeight"),
-            seed=opt_int(row, "seed"),
+            width=opt_int(row, "imageWidth", minimum=1, maximum=MAX_IMAGE_SIDE),
+            height=opt_int(row, "imageHeight", minimum=1, maximum=MAX_IMAGE_SIDE),
+            seed=opt_int(row, "seed", minimum=0, maximum=SEED_WIRE_MAX),
             created_at=opt_str(row, "createdAt"),
             images=tuple(GeneratedImage.from_wire(i) for i in images if isinstance(i, Mapping)),
         )
@@ -231,10 +251,11 @@ class PromptResult:
 
     @classmethod
     def from_wire(cls, body: Mapping[str, Any]) -> PromptResult:
-        row = body.get("promptGeneration")
-        if not isinstance(row, Mapping):
-            raise UnexpectedResponseError("The service's answer has no 'promptGeneration'")
-        return cls(prompt=str(require(row, "prompt", "prompt")), api_credit_cost=opt_int(row, "apiCreditCost"))
+        row = field_object(body, "promptGeneration", "answer")
+        return cls(
+            prompt=req_str(row, "prompt", "prompt"),
+            api_credit_cost=opt_int(row, "apiCreditCost", minimum=0, maximum=MAX_PLAUSIBLE_COST),
+        )
 
 
 @dataclass(frozen=True)
@@ -248,13 +269,14 @@ class PlatformModel:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> PlatformModel:
+        row = as_object(row, "platform model")
         raw_image = row.get("generated_image")
         image: Mapping[str, Any] = raw_image if isinstance(raw_image, Mapping) else {}
         return cls(
-            id=str(require(row, "id", "platform model")),
+            id=req_id(row, "id", "platform model"),
             name=opt_str(row, "name"),
             description=opt_str(row, "description"),
-            featured=bool(row.get("featured") or False),
-            nsfw=bool(row.get("nsfw") or False),
+            featured=opt_bool(row, "featured"),
+            nsfw=opt_flag(row, "nsfw"),
             preview_url=opt_str(image, "url"),
         )

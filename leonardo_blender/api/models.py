@@ -4,24 +4,37 @@ Image generations, variations and the prompt helpers are in ``image_models.py``.
 
 The wire format mixes casings (``modelAssetId`` beside ``front_rotation_offset``, ``negativePrompt``
 beside ``model_asset_texture_images``); these dataclasses are the one place that knows it. Parsing is
-lenient about extra keys and nullable values and strict about what we rely on: a missing id raises
-``UnexpectedResponseError`` instead of leaking a ``KeyError`` upward.
+lenient about extra keys and nullable values and strict about what we rely on: a missing id, or a
+value of the wrong JSON type where we need it, raises ``UnexpectedResponseError`` naming the field
+instead of leaking a ``KeyError``/``TypeError``/``OverflowError`` upward. Optional numbers outside a
+believable range (a cost of 10**30 credits, a seed of ``1e999``) are treated as unknown.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from .errors import UnexpectedResponseError
-from .wire import opt_int, opt_str, parse_fields, require
+from .wire import as_object, field_object, opt_int, opt_list, opt_str, parse_fields, req_id, req_str, type_name
+
+log = logging.getLogger(__name__)
 
 FRONT_ROTATION_OFFSETS = (-90, 0, 90, 180)
 SD_VERSIONS = ("v1_5", "v2")
 PREVIEW_DIRECTIONS = ("front", "back", "left", "right")
 SEED_MAX = 2147483637
+#: The seeds the service may report (the spec allows up to 9999999998 for some models).
+SEED_WIRE_MAX = 2**63 - 1
+#: Credits beyond this for one job are not believable: treated as an unknown cost.
+MAX_PLAUSIBLE_COST = 1_000_000
+#: Account balances beyond this are not believable: treated as unknown (0).
+MAX_PLAUSIBLE_BALANCE = 10**12
+#: ``model_asset_texture_images[].type``: the spec's enum ``MODEL_ASSET_TEXTURE_TYPES``, exactly.
+TEXTURE_MAP_TYPES = ("ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT", "HDRP_MASK")
 
 
 class JobStatus(StrEnum):
@@ -31,10 +44,16 @@ class JobStatus(StrEnum):
 
     @classmethod
     def parse(cls, value: Any) -> JobStatus:
+        """A status string; unknown strings are still running (the job timeout ends them).
+
+        A status that is not a string at all (a number, null, a list) is a broken answer:
+        ``UnexpectedResponseError``.
+        """
+        if not isinstance(value, str):
+            raise UnexpectedResponseError(f"The job's 'status' is {type_name(value)}, not a string")
         try:
-            return cls(str(value).upper())
+            return cls(value.strip().upper())
         except ValueError:
-            # Unknown states are treated as still running; the job timeout ends them.
             return cls.PENDING
 
     @property
@@ -64,19 +83,23 @@ class UserInfo:
 
     @classmethod
     def from_wire(cls, body: Mapping[str, Any]) -> UserInfo:
-        details = body.get("user_details")
+        details = as_object(body, "account answer").get("user_details")
         if not isinstance(details, list) or not details or not isinstance(details[0], Mapping):
             raise UnexpectedResponseError("The account answer has no user details")
         row = details[0]
-        user = row.get("user") or {}
+        user = field_object(row, "user", "user details")
+
+        def balance(key: str) -> int:
+            return opt_int(row, key, minimum=0, maximum=MAX_PLAUSIBLE_BALANCE) or 0
+
         return cls(
-            user_id=str(require(user, "id", "user")),
+            user_id=req_id(user, "id", "user"),
             username=opt_str(user, "username"),
-            api_subscription_tokens=opt_int(row, "apiSubscriptionTokens") or 0,
-            api_paid_tokens=opt_int(row, "apiPaidTokens") or 0,
-            api_concurrency_slots=opt_int(row, "apiConcurrencySlots") or 0,
-            subscription_tokens=opt_int(row, "subscriptionTokens") or 0,
-            paid_tokens=opt_int(row, "paidTokens") or 0,
+            api_subscription_tokens=balance("apiSubscriptionTokens"),
+            api_paid_tokens=balance("apiPaidTokens"),
+            api_concurrency_slots=opt_int(row, "apiConcurrencySlots", minimum=0, maximum=100_000) or 0,
+            subscription_tokens=balance("subscriptionTokens"),
+            paid_tokens=balance("paidTokens"),
             token_renewal_date=opt_str(row, "tokenRenewalDate"),
             api_plan_token_renewal_date=opt_str(row, "apiPlanTokenRenewalDate"),
         )
@@ -93,14 +116,12 @@ class CreatedJob:
 
     @classmethod
     def from_wire(cls, body: Mapping[str, Any], envelope: str, id_key: str = "id") -> CreatedJob:
-        job = body.get(envelope)
-        if not isinstance(job, Mapping):
-            raise UnexpectedResponseError(f"The service's answer has no '{envelope}'")
+        job = field_object(body, envelope, "answer")
         raw_cost = job.get("cost")
         cost: Mapping[str, Any] = raw_cost if isinstance(raw_cost, Mapping) else {}
         return cls(
-            id=str(require(job, id_key, envelope)),
-            api_credit_cost=opt_int(job, "apiCreditCost"),
+            id=req_id(job, id_key, envelope),
+            api_credit_cost=opt_int(job, "apiCreditCost", minimum=0, maximum=MAX_PLAUSIBLE_COST),
             cost_amount=opt_str(cost, "amount"),
             cost_unit=opt_str(cost, "unit"),
         )
@@ -123,25 +144,21 @@ class UploadSlot:
 
     @classmethod
     def from_model_upload(cls, body: Mapping[str, Any]) -> UploadSlot:
-        slot = body.get("uploadModelAsset")
-        if not isinstance(slot, Mapping):
-            raise UnexpectedResponseError("The service's answer has no 'uploadModelAsset'")
+        slot = field_object(body, "uploadModelAsset", "answer")
         return cls(
-            id=str(require(slot, "modelId", "upload slot")),
-            url=str(require(slot, "modelUrl", "upload slot")),
-            fields=parse_fields(require(slot, "modelFields", "upload slot")),
+            id=req_id(slot, "modelId", "upload slot"),
+            url=req_str(slot, "modelUrl", "upload slot"),
+            fields=parse_fields(slot.get("modelFields")),
             key=opt_str(slot, "modelKey"),
         )
 
     @classmethod
     def from_init_image_upload(cls, body: Mapping[str, Any]) -> UploadSlot:
-        slot = body.get("uploadInitImage")
-        if not isinstance(slot, Mapping):
-            raise UnexpectedResponseError("The service's answer has no 'uploadInitImage'")
+        slot = field_object(body, "uploadInitImage", "answer")
         return cls(
-            id=str(require(slot, "id", "upload slot")),
-            url=str(require(slot, "url", "upload slot")),
-            fields=parse_fields(require(slot, "fields", "upload slot")),
+            id=req_id(slot, "id", "upload slot"),
+            url=req_str(slot, "url", "upload slot"),
+            fields=parse_fields(slot.get("fields")),
             key=opt_str(slot, "key"),
         )
 
@@ -157,8 +174,9 @@ class ModelAsset:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> ModelAsset:
+        row = as_object(row, "model asset")
         return cls(
-            id=str(require(row, "id", "model asset")),
+            id=req_id(row, "id", "model asset"),
             name=opt_str(row, "name"),
             mesh_url=opt_str(row, "meshUrl"),
             created_at=opt_str(row, "createdAt"),
@@ -175,8 +193,9 @@ class InitImage:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> InitImage:
+        row = as_object(row, "init image")
         return cls(
-            id=str(require(row, "id", "init image")),
+            id=req_id(row, "id", "init image"),
             url=opt_str(row, "url"),
             created_at=opt_str(row, "createdAt"),
         )
@@ -241,10 +260,20 @@ class TextureImage:
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> TextureImage:
+        """One map. ``type`` must be one of ``TEXTURE_MAP_TYPES`` (else ``UnexpectedResponseError``)."""
+        row = as_object(row, "texture image")
+        raw_type = row.get("type")
+        map_type = raw_type.strip().upper() if isinstance(raw_type, str) else None
+        if map_type not in TEXTURE_MAP_TYPES:
+            raise UnexpectedResponseError(
+                f"The texture map type is not one of {', '.join(TEXTURE_MAP_TYPES)}"
+                + (f" ({raw_type[:40]!r})" if isinstance(raw_type, str) else f" ({type_name(raw_type)})")
+            )
+        ident = row.get("id")
         return cls(
-            id=str(row.get("id") or ""),
-            type=str(require(row, "type", "texture image")).upper(),
-            url=str(require(row, "url", "texture image")),
+            id=ident if isinstance(ident, str) and len(ident) <= 200 else "",
+            type=map_type,
+            url=req_str(row, "url", "texture image"),
         )
 
 
@@ -257,19 +286,40 @@ class TextureGeneration:
     seed: int | None
     created_at: str | None
     images: tuple[TextureImage, ...] = ()
+    #: Map entries that were left out: an undocumented ``type``, a second map of the same type, or
+    #: an entry that is not an object. Only the five documented types ever reach a file name.
+    ignored_images: int = 0
 
     def image(self, map_type: str) -> TextureImage | None:
         return next((img for img in self.images if img.type == map_type.upper()), None)
 
     @classmethod
     def from_wire(cls, row: Mapping[str, Any]) -> TextureGeneration:
-        images = row.get("model_asset_texture_images") or []
+        """Unknown map types are IGNORED (logged and counted in ``ignored_images``), not fatal: the
+        documented maps of such an answer are still usable, and a strange ``type`` never becomes a
+        file name. A ``type`` that is missing or not a string is ignored the same way."""
+        row = as_object(row, "texture generation")
+        images: list[TextureImage] = []
+        ignored = 0
+        for entry in opt_list(row, "model_asset_texture_images", "texture generation"):
+            try:
+                image = TextureImage.from_wire(entry)
+            except UnexpectedResponseError as exc:
+                log.warning("Ignoring a texture map: %s", exc.message)
+                ignored += 1
+                continue
+            if any(known.type == image.type for known in images):
+                log.warning("Ignoring a second %s map in one generation", image.type)
+                ignored += 1
+                continue
+            images.append(image)
         return cls(
-            id=str(require(row, "id", "texture generation")),
+            id=req_id(row, "id", "texture generation"),
             status=JobStatus.parse(row.get("status")),
             prompt=opt_str(row, "prompt"),
             negative_prompt=opt_str(row, "negativePrompt"),
-            seed=opt_int(row, "seed"),
+            seed=opt_int(row, "seed", minimum=0, maximum=SEED_WIRE_MAX),
             created_at=opt_str(row, "createdAt"),
-            images=tuple(TextureImage.from_wire(i) for i in images if isinstance(i, Mapping)),
+            images=tuple(images),
+            ignored_images=ignored,
         )

@@ -322,3 +322,17 @@ def test_an_answer_without_the_expected_shape_is_an_unexpected_response(client, 
     emulator.faults.add(FaultRule("GET /me", "status", status=200, message="surprise"))
     with pytest.raises(errors.UnexpectedResponseError):
         client.me()
+
+
+def test_guidance_scale_is_sent_as_an_integer(client, emulator):
+    client.create_image_generation(ImageGenerationRequest(prompt="moss", num_images=1, guidance_scale=7.0))
+    sent = emulator.requests_for("POST", "/generations")[-1].json_body["guidance_scale"]
+    assert sent == 7 and type(sent) is int
+
+
+def test_the_emulators_loopback_url_is_accepted_and_named_as_the_key_recipient(emulator):
+    from leonardo_blender.api import key_recipient_warning
+
+    warning = key_recipient_warning(emulator.base_url)
+    assert warning and emulator.base_url.split("/")[2] in warning
+    assert key_recipient_warning("https://cloud.leonardo.ai/api/rest/v1") is None

@@ -278,3 +278,86 @@ def test_cancel_interrupts_a_backoff_wait(emulator):
         with pytest.raises(errors.CancelledError):
             c.me()
     assert time.monotonic() - started < 5
+
+
+# -- 429 and give-up on the storage and download hosts ---------------------------------------------------------
+
+
+def test_download_retries_429_honouring_retry_after(client, emulator, model_id, tmp_path):
+    generation = _completed_generation(client, model_id)
+    url = generation.image("ALBEDO").url
+    before = emulator.count("GET", "cdn")
+    emulator.faults.add(FaultRule("GET cdn", "status", status=429, retry_after=0.3, times=2))
+    started = time.monotonic()
+    path = client.download(url, tmp_path / "albedo.jpg")
+    assert time.monotonic() - started >= 0.6, "Retry-After was not honoured"
+    assert path.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert emulator.count("GET", "cdn") - before == 3
+
+
+def test_download_still_rate_limited_gives_up_with_a_download_error(client, emulator, model_id, tmp_path):
+    generation = _completed_generation(client, model_id)
+    before = emulator.count("GET", "cdn")
+    emulator.faults.add(FaultRule("GET cdn", "status", status=429, retry_after=0.01, times=-1))
+    with pytest.raises(errors.DownloadError) as info:
+        client.download(generation.image("ALBEDO").url, tmp_path / "albedo.jpg", what="albedo map")
+    assert info.value.status == 429 and "busy" in info.value.message and "albedo map" in info.value.message
+    assert emulator.count("GET", "cdn") - before == client.files.max_retries + 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_with_a_long_retry_after_is_reported_not_slept(client, emulator, model_id, tmp_path):
+    generation = _completed_generation(client, model_id)
+    emulator.faults.add(FaultRule("GET cdn", "status", status=429, retry_after=3600, times=-1))
+    started = time.monotonic()
+    with pytest.raises(errors.DownloadError) as info:
+        client.download(generation.image("ALBEDO").url, tmp_path / "albedo.jpg")
+    assert time.monotonic() - started < 5
+    assert info.value.status == 429 and "3600" in info.value.message
+
+
+def test_download_that_keeps_dropping_gives_up_with_a_download_error(client, emulator, model_id, tmp_path):
+    generation = _completed_generation(client, model_id)
+    emulator.faults.add(FaultRule("GET cdn", "drop", times=-1))
+    with pytest.raises(errors.DownloadError) as info:
+        client.download(generation.image("ALBEDO").url, tmp_path / "albedo.jpg")
+    assert isinstance(info.value, errors.NetworkError), "still a network error for callers that check that"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_upload_retries_429_honouring_retry_after(client, emulator):
+    before = emulator.count("POST", "upload")
+    emulator.faults.add(FaultRule("POST upload", "status", status=429, retry_after=0.3, times=2))
+    started = time.monotonic()
+    model_id = client.upload_model(cube_obj(), name="busy")
+    assert time.monotonic() - started >= 0.6
+    assert client.model_asset(model_id).id == model_id
+    assert emulator.count("POST", "upload") - before == 3
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        FaultRule("POST upload", "status", status=429, retry_after=0.01, times=-1),
+        FaultRule("POST upload", "drop", times=-1),
+    ],
+    ids=["429", "drop"],
+)
+def test_upload_that_keeps_failing_gives_up_with_an_upload_error(client, emulator, fault):
+    emulator.faults.add(fault)
+    with pytest.raises(errors.UploadError) as info:
+        client.upload_model(cube_obj(), name="never")
+    assert "cube" in info.value.message or "model" in info.value.message
+    if fault.kind == "status":
+        assert info.value.status == 429 and "busy" in info.value.message
+
+
+def test_paid_create_still_rate_limited_is_never_charged_and_can_be_resumed(client, emulator, model_id):
+    emulator.faults.add(FaultRule("POST /generations-texture", "status", status=429, retry_after=0.01, times=-1))
+    before = len(emulator.state.texture_generations)
+    with pytest.raises(errors.RateLimitedError) as info:
+        client.create_texture(texture(model_id))
+    assert info.value.never_reached and info.value.charged is False and not info.value.outcome_unknown
+    assert "retries automatically" not in info.value.user_message
+    assert "nothing was charged" in info.value.user_message
+    assert len(emulator.state.texture_generations) == before
