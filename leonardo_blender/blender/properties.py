@@ -21,7 +21,7 @@ from bpy.props import (
 )
 
 from ..core.jobs import ENGINE_AUTO, JobState
-from ..core.model_families import KNOWN_MODELS, depth_guidance_problem
+from ..core.model_families import DEFAULT_MODEL_ID, KNOWN_MODELS, depth_guidance_problem
 
 #: Which way the model faces (Blender axis) -> ``front_rotation_offset`` degrees sent to the service.
 FACING_TO_OFFSET = {"NEG_Y": 0, "POS_X": 90, "NEG_X": -90, "POS_Y": 180}
@@ -163,6 +163,7 @@ class LEONARDO_PG_scene(bpy.types.PropertyGroup):
         name="Image Model",
         description="Image model for the projection engine (it must offer Depth to Image guidance)",
         items=_image_model_items,
+        default=_model_item(DEFAULT_MODEL_ID, "", "")[4],  # a dynamic enum's default is its number
     )
     generation_size: IntProperty(  # type: ignore[valid-type]
         name="View Size",

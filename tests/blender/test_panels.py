@@ -96,7 +96,9 @@ def test_panels_draw_with_jobs_assets_and_history(service, addon):
     assert "op:leonardo.texture_selected" in texture_log
     jobs_log = draw("LEONARDO_PT_jobs")
     assert any("Failed" in line for line in jobs_log)
-    assert "op:leonardo.resume_job" in jobs_log
+    # the service itself failed it: Resume would only find the failure again, so it is not offered
+    assert "op:leonardo.resume_job" not in jobs_log
+    assert "op:leonardo.remove_job" in jobs_log
     account_log = draw("LEONARDO_PT_account")
     assert any("API credits" in line for line in account_log)
     assert "op:leonardo.delete_assets" in draw("LEONARDO_PT_assets")

@@ -222,7 +222,7 @@ def test_cancel_really_stops_work(service, addon):
     runtime = addon.blender
     assert runtime.dispatcher.run_until(lambda: jobs()[-1].state == "GENERATING", timeout=20)
     assert bpy.ops.leonardo.cancel_job(job_id=job_id) == {"FINISHED"}
-    assert runtime.dispatcher.run_until(lambda: not runtime.texture_jobs.is_running(job_id), timeout=10)
+    assert runtime.dispatcher.run_until(lambda: not runtime.texturing.texture_jobs.is_running(job_id), timeout=10)
     assert jobs()[-1].state == "CANCELLED"
     polls = service.count("GET", "/generations-texture/{id}")
     runtime.dispatcher.run_until(lambda: False, timeout=0.6)

@@ -174,6 +174,12 @@ def test_tiling_image_generation(client, emulator, tmp_path):
     generation = wait_until(lambda: _image_done(client, created.id))
     assert generation.width == 256 and len(generation.images) == 1
     data = client.files.fetch(generation.images[0].url)
+    # alchemy (on by default) serves a larger image than asked for; the GET echoes the request
+    assert Image.open(io.BytesIO(data)).size == (384, 384)
+    plain = client.create_image_generation(
+        ImageGenerationRequest(prompt="cobblestones", width=256, height=256, num_images=1, tiling=True, alchemy=False)
+    )
+    data = client.files.fetch(wait_until(lambda: _image_done(client, plain.id)).images[0].url)
     assert Image.open(io.BytesIO(data)).size == (256, 256)
     body = emulator.requests_for("POST", "/generations")[-1].json_body
     assert body["tiling"] is True and body["num_images"] == 1

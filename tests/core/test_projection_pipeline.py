@@ -72,6 +72,7 @@ def make_job(**params) -> TextureJob:
 
 
 def run(emulator, tmp_path: Path, job: TextureJob, *, settings=None, obj=False, cancel=None):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     mesh_path = tmp_path / "mesh.npz"
     if not mesh_path.exists():
         cube_mesh().save(mesh_path)
@@ -145,8 +146,9 @@ def test_preview_is_one_view_from_the_chosen_side(emulator, tmp_path):
     assert job.state is JobState.DOWNLOADED, job.error
     assert [v.name for v in job.views] == ["left"]
     left = job.views[0].spec["direction"]
-    # offset 90: the model faces +X, so its left side faces +Y
-    assert np.allclose(left, (0.0, 1.0, 0.0), atol=1e-6)
+    # offset 90: the model faces +X; "right" is the side Blender's Right view shows when the model faces
+    # -Y, turned with the model: (cos 90, sin 90, 0) = +Y, so "left" faces -Y
+    assert np.allclose(left, (0.0, -1.0, 0.0), atol=1e-6)
     assert len(generation_bodies(emulator)) == 1
 
 
@@ -160,7 +162,7 @@ def test_a_model_without_depth_guidance_is_refused_before_any_request(emulator, 
 
 def test_auto_falls_back_to_projection_on_the_routing_404(make_emulator, tmp_path):
     emulator = make_emulator(texture_api_withdrawn=True)
-    job, recorder = run(emulator, tmp_path, make_job(engine=ENGINE_AUTO), obj=True)
+    job, _ = run(emulator, tmp_path, make_job(engine=ENGINE_AUTO), obj=True)
     assert job.state is JobState.DOWNLOADED, job.error
     assert job.engine_used == ENGINE_PROJECTION and job.note == FALLBACK_NOTE
     assert "deleted" not in job.note.lower()
