@@ -91,7 +91,7 @@ def run(emulator, tmp_path: Path, job: TextureJob, *, settings=None, obj=False, 
         mesh_path=mesh_path,
         journal=Journal(tmp_path / "journal"),
         publish=recorder,
-        settings=settings or PipelineSettings(poll=FAST_POLL, reconcile_wait=0.05),
+        settings=settings or PipelineSettings(poll_interval=0.05, reconcile_wait=0.05),
         rng=random.Random(5),
     )
     try:
@@ -169,7 +169,7 @@ def test_auto_falls_back_to_projection_on_the_routing_404(make_emulator, tmp_pat
     assert emulator.count("POST", "/generations-texture") == 1
     assert len(generation_bodies(emulator)) == 5
     # once known, AUTO goes straight to projection: no second attempt at the texture endpoint
-    settings = PipelineSettings(poll=FAST_POLL, texture_api_unavailable=True)
+    settings = PipelineSettings(poll_interval=0.05, texture_api_unavailable=True)
     again, _ = run(emulator, tmp_path / "again", make_job(engine=ENGINE_AUTO), settings=settings, obj=True)
     assert again.state is JobState.DOWNLOADED and again.engine_used == ENGINE_PROJECTION
     assert emulator.count("POST", "/generations-texture") == 1
