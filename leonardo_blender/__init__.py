@@ -24,6 +24,7 @@ def _ordered_classes() -> list[type]:
         # texturing
         operators.LEONARDO_OT_texture_selected,
         operators.LEONARDO_OT_cancel_job,
+        operators.LEONARDO_OT_cancel_batch,
         operators.LEONARDO_OT_resume_job,
         operators.LEONARDO_OT_apply_job,
         operators.LEONARDO_OT_remove_job,
@@ -79,6 +80,7 @@ def unregister() -> None:
 
     handlers.unregister()
     texture_jobs.interrupt_all()
+    texture_jobs.shutdown_machinery()
     dispatcher.shutdown()
     texture_jobs.forget_running()
     texture_jobs.finished_listeners.clear()

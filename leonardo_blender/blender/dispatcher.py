@@ -73,6 +73,21 @@ def submit(work: Callable[[], Any], on_done: Callable[[Future[Any]], None] | Non
     return future
 
 
+def hold() -> None:
+    """Main thread: work runs elsewhere (the job scheduler) and will post results: keep draining."""
+    global _active
+    with _lock:
+        _active += 1
+    _ensure_timer()
+
+
+def release() -> None:
+    """Main thread: the work announced with ``hold`` has ended."""
+    global _active
+    with _lock:
+        _active = max(0, _active - 1)
+
+
 def post(callback: Callable[[], None]) -> None:
     """Any thread: run ``callback()`` on the main thread at the next drain."""
     _main_queue.put(callback)

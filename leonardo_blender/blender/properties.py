@@ -118,6 +118,7 @@ class LEONARDO_PG_job(bpy.types.PropertyGroup):
     views_done: IntProperty(name="Views Done")  # type: ignore[valid-type]
     views_total: IntProperty(name="Views")  # type: ignore[valid-type]
     resumable: BoolProperty(name="Resumable")  # type: ignore[valid-type]
+    batch_id: StringProperty(name="Batch")  # type: ignore[valid-type]
 
 
 class LEONARDO_PG_scene(bpy.types.PropertyGroup):

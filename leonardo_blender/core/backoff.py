@@ -42,9 +42,6 @@ class Backoff:
 #: HTTP retries: 0.5 s, 1 s, 2 s, 4 s ... capped at 30 s.
 HTTP_RETRY = Backoff(base=0.5, cap=30.0, factor=2.0, jitter=0.25)
 
-#: Job polling: about 2 s at first, growing to 10 s for long jobs.
-JOB_POLL = Backoff(base=2.0, cap=10.0, factor=1.4, jitter=0.2)
-
 
 def parse_retry_after(value: str | None, now_epoch: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""

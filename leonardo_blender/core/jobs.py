@@ -31,6 +31,7 @@ ENGINES = (ENGINE_AUTO, ENGINE_TEXTURE_API, ENGINE_PROJECTION)
 class JobState(enum.StrEnum):
     EXPORTING = "EXPORTING"  # main thread writes the OBJ / captures the mesh
     UPLOADING = "UPLOADING"  # worker uploads the mesh (texture API) or the depth maps (projection)
+    QUEUED = "QUEUED"  # waiting for one of the account's concurrency slots (nothing sent, nothing paid)
     SUBMITTING = "SUBMITTING"  # worker asks for the generation (paid)
     RECONCILING = "RECONCILING"  # the create may have reached the service; looking for the job
     GENERATING = "GENERATING"  # accepted by the service; polling
@@ -58,6 +59,7 @@ class JobState(enum.StrEnum):
 _LABELS = {
     JobState.EXPORTING: "Exporting mesh",
     JobState.UPLOADING: "Uploading mesh",
+    JobState.QUEUED: "Queued",
     JobState.SUBMITTING: "Submitting",
     JobState.RECONCILING: "Confirming with the service",
     JobState.GENERATING: "Generating",
@@ -79,9 +81,10 @@ _PAID = {
 }
 
 _NEXT: dict[JobState, set[JobState]] = {
-    JobState.EXPORTING: {JobState.UPLOADING, JobState.SUBMITTING},
-    JobState.UPLOADING: {JobState.SUBMITTING},
-    JobState.SUBMITTING: {JobState.GENERATING, JobState.RECONCILING, JobState.UPLOADING},
+    JobState.EXPORTING: {JobState.UPLOADING, JobState.SUBMITTING, JobState.QUEUED},
+    JobState.UPLOADING: {JobState.SUBMITTING, JobState.QUEUED},
+    JobState.QUEUED: {JobState.SUBMITTING, JobState.UPLOADING},
+    JobState.SUBMITTING: {JobState.GENERATING, JobState.RECONCILING, JobState.UPLOADING, JobState.QUEUED},
     JobState.RECONCILING: {JobState.GENERATING},
     JobState.GENERATING: {JobState.DOWNLOADING, JobState.SUBMITTING, JobState.BAKING},
     JobState.DOWNLOADING: {JobState.DOWNLOADED, JobState.BAKING, JobState.GENERATING},
@@ -89,6 +92,7 @@ _NEXT: dict[JobState, set[JobState]] = {
     JobState.DOWNLOADED: {JobState.APPLIED, JobState.DOWNLOADING},
     JobState.APPLIED: {JobState.DOWNLOADED, JobState.DOWNLOADING},
     JobState.FAILED: {
+        JobState.QUEUED,
         JobState.GENERATING,
         JobState.DOWNLOADING,
         JobState.SUBMITTING,
@@ -96,6 +100,7 @@ _NEXT: dict[JobState, set[JobState]] = {
         JobState.BAKING,
     },
     JobState.CANCELLED: {
+        JobState.QUEUED,
         JobState.GENERATING,
         JobState.DOWNLOADING,
         JobState.SUBMITTING,
@@ -206,6 +211,8 @@ class TextureJob:
     maps: dict[str, str] = field(default_factory=dict)
     material_name: str = ""
     uv_map: str = ""
+    #: Jobs started by one press of the button (one per selected object) share a batch.
+    batch_id: str = ""
     #: The engine that actually runs the job ("" until decided; AUTO resolves to one of the others).
     engine_used: str = ""
     #: A plain-words note for the user, e.g. why AUTO fell back to projection.

@@ -51,7 +51,7 @@ def run(emulator, tmp_path, job=None, *, obj=True, settings=None, cancel=None, *
         obj_path=obj_path,
         journal=Journal(tmp_path / "journal"),
         publish=recorder,
-        settings=settings or PipelineSettings(poll=FAST_POLL, reconcile_wait=0.05),
+        settings=settings or PipelineSettings(poll_interval=0.05, reconcile_wait=0.05),
     )
     try:
         result = pipeline.run()
@@ -137,7 +137,7 @@ def test_failed_generation(emulator, tmp_path):
 
 def test_timeout_leaves_a_resumable_job(make_emulator, tmp_path):
     emu = make_emulator(job_seconds=2.0)
-    job, _ = run(emu, tmp_path, settings=PipelineSettings(poll=FAST_POLL, job_timeout=0.3))
+    job, _ = run(emu, tmp_path, settings=PipelineSettings(poll_interval=0.05, job_timeout=0.3))
     assert job.state is JobState.FAILED and "No result" in job.error
     assert job.resumable
     resumed, recorder = run(emu, tmp_path, job=job, obj=False)
@@ -180,7 +180,7 @@ def test_resume_from_a_saved_record_never_creates_again(emulator, tmp_path, stat
         tmp_path / "again",
         job=saved,
         obj=False,
-        settings=PipelineSettings(poll=FAST_POLL, reconcile_wait=0.05, known_generation_ids=()),
+        settings=PipelineSettings(poll_interval=0.05, reconcile_wait=0.05, known_generation_ids=()),
     )
     assert resumed.state is JobState.DOWNLOADED, resumed.error
     assert resumed.generation_id == first.generation_id
@@ -214,7 +214,7 @@ def test_previous_upload_is_reused_only_for_the_same_fingerprint(emulator, tmp_p
             maps_dir=tmp_path / "m2",
             obj_path=obj_path,
             publish=lambda s: None,
-            settings=PipelineSettings(poll=FAST_POLL),
+            settings=PipelineSettings(poll_interval=0.05),
             previous_upload=previous,
         )
         try:

@@ -9,6 +9,8 @@ completion itself. Its properties, when given, override the panel's settings:
 
 from __future__ import annotations
 
+import uuid
+
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
@@ -157,9 +159,12 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
             return {"CANCELLED"}
 
         started = []
+        batch_id = uuid.uuid4().hex[:12]
         for obj in objects:
             try:
-                job, warnings = texture_jobs.start(context, obj, params, auto_unwrap=context.scene.leonardo.auto_unwrap)
+                job, warnings = texture_jobs.start(
+                    context, obj, params, auto_unwrap=context.scene.leonardo.auto_unwrap, batch_id=batch_id
+                )
             except mesh_export.SelectionError as exc:
                 self.report({"ERROR"}, str(exc))
                 continue
@@ -224,6 +229,23 @@ class LEONARDO_OT_cancel_job(_JobOperator):
             self.report({"WARNING"}, "That job is not running")
             return {"CANCELLED"}
         self.report({"INFO"}, "Cancelling…")
+        return {"FINISHED"}
+
+
+class LEONARDO_OT_cancel_batch(bpy.types.Operator):
+    """Cancel every running job of this batch (the service may still finish what it accepted; resume later)"""
+
+    bl_idname = "leonardo.cancel_batch"
+    bl_label = "Cancel Batch"
+
+    batch_id: StringProperty(options={"HIDDEN", "SKIP_SAVE"})  # type: ignore[valid-type]
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        cancelled = texture_jobs.cancel_batch(self.batch_id)
+        if not cancelled:
+            self.report({"WARNING"}, "No job of this batch is running")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Cancelling {cancelled} job(s)…")
         return {"FINISHED"}
 
 

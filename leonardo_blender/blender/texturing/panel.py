@@ -23,6 +23,7 @@ ESTIMATED_VIEW_COST = 4
 STATE_ICONS = {
     JobState.EXPORTING.value: "EXPORT",
     JobState.UPLOADING.value: "EXPORT",
+    JobState.QUEUED.value: "TIME",
     JobState.SUBMITTING.value: "URL",
     JobState.RECONCILING.value: "QUESTION",
     JobState.GENERATING.value: "SORTTIME",
@@ -44,6 +45,9 @@ def job_line(item: bpy.types.PropertyGroup) -> str:
         return f"Generating {elapsed}"
     if item.state == JobState.DOWNLOADING.value and item.views_total:
         return "Downloading views"
+    if item.state == JobState.QUEUED.value:
+        ahead = texture_jobs.queue_position(item.job_id)
+        return "Queued for a free slot" if ahead is None else f"Queued ({ahead} ahead)"
     if item.state == JobState.FAILED.value and item.error:
         return f"Failed: {item.error}"
     return JobState(item.state).label
@@ -172,9 +176,28 @@ class LEONARDO_PT_jobs(bpy.types.Panel):
     def poll(cls, context: bpy.types.Context) -> bool:
         return len(context.scene.leonardo.jobs) > 0
 
+    @staticmethod
+    def _draw_batch(layout: bpy.types.UILayout, settings: bpy.types.PropertyGroup) -> None:
+        """One progress line for the latest batch of several objects, with Cancel while it runs."""
+        latest = settings.jobs[-1].batch_id if len(settings.jobs) else ""
+        if not latest:
+            return
+        summary = texture_jobs.batch_summary(latest)
+        if summary["total"] < 2:
+            return
+        row = layout.row(align=True)
+        row.label(
+            text=f"Batch: {summary['done']}/{summary['total']} done · {summary['running']} running · "
+            f"{summary['queued']} queued · {summary['failed']} failed · {summary['credits']} credits",
+            icon="SEQ_STRIP_DUPLICATE",
+        )
+        if summary["running"] or summary["queued"]:
+            row.operator("leonardo.cancel_batch", text="", icon="CANCEL").batch_id = latest
+
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         settings = context.scene.leonardo
+        self._draw_batch(layout, settings)
         layout.template_list("LEONARDO_UL_jobs", "", settings, "jobs", settings, "active_job_index", rows=3)
         if not 0 <= settings.active_job_index < len(settings.jobs):
             return

@@ -13,7 +13,6 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,7 +23,10 @@ from ...api.client import LeonardoClient
 from ...core.jobs import JobState, TextureJob, TextureParams
 from ...core.journal import Journal
 from ...core.pipeline import PipelineSettings, TexturePipeline
+from ...core.polling import Durations
 from ...core.projection import MeshArrays
+from ...core.scheduler import JobScheduler
+from ...core.slots import SlotPool
 from .. import addon, dispatcher, material, storage
 from . import engines, image_decoding, mesh_capture, mesh_export
 
@@ -116,6 +118,7 @@ def write_record(job: TextureJob) -> None:
     item.note = job.note
     item.views_done, item.views_total = job.view_progress()
     item.resumable = job.state in RESUME_OFFERED and can_resume(job)
+    item.batch_id = job.batch_id
 
 
 def all_records() -> list[TextureJob]:
@@ -131,12 +134,18 @@ def all_records() -> list[TextureJob]:
 
 
 def start(
-    context: bpy.types.Context, obj: bpy.types.Object, params: TextureParams, *, auto_unwrap: bool
+    context: bpy.types.Context,
+    obj: bpy.types.Object,
+    params: TextureParams,
+    *,
+    auto_unwrap: bool,
+    batch_id: str = "",
 ) -> tuple[TextureJob, tuple[str, ...]]:
     """Export or capture ``obj`` and start its job on a worker. Returns the job and any warnings."""
     settings = addon.settings()
     prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
     job = TextureJob(
+        batch_id=batch_id,
         params=params,
         object_name=obj.name,
         object_uid=ensure_uid(obj),
@@ -215,43 +224,94 @@ def _launch(
     )
     cancel = threading.Event()
     running = Running(cancel=cancel, latest=job.snapshot())
-    interrupted = running.interrupted
     _running[job.id] = running
-    worker_job = job.snapshot()
-    journal_ = journal()
     mesh_path = mesh_path_for(job.id)
-    pipeline_settings = PipelineSettings(
-        job_timeout=settings.job_timeout,
-        known_generation_ids=known,
-        texture_api_unavailable=engines.texture_api_unavailable(),
+    client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
+    pipeline = TexturePipeline(
+        client,
+        job.snapshot(),
+        maps_dir=maps_dir,
+        obj_path=obj_path,
+        mesh_path=mesh_path,
+        journal=journal(),
+        publish=lambda snapshot: dispatcher.post(partial(_on_snapshot, snapshot)),
+        settings=PipelineSettings(
+            job_timeout=settings.job_timeout,
+            known_generation_ids=known,
+            texture_api_unavailable=engines.texture_api_unavailable(),
+        ),
+        previous_upload=previous_upload,
+        decode_image=image_decoding.decode,
+        interrupted=running.interrupted,
+        slots=slots(),
+        durations=durations(),
+        waker=scheduler().waker(job.id),
     )
 
-    def _work() -> TextureJob:  # worker thread: plain values only
-        client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
-        try:
-            if mesh is not None:
-                mesh.save(mesh_path)
-            pipeline = TexturePipeline(
-                client,
-                worker_job,
-                maps_dir=maps_dir,
-                obj_path=obj_path,
-                mesh_path=mesh_path,
-                journal=journal_,
-                publish=lambda snapshot: dispatcher.post(partial(_on_snapshot, snapshot)),
-                settings=pipeline_settings,
-                previous_upload=previous_upload,
-                decode_image=image_decoding.decode,
-                interrupted=interrupted,
-            )
-            return pipeline.run()
-        finally:
-            client.close()
-            if obj_path is not None:
-                with contextlib.suppress(OSError):
-                    obj_path.unlink()
+    def _done(result: TextureJob | None, error: BaseException | None) -> None:  # worker thread
+        client.close()
+        if obj_path is not None:
+            with contextlib.suppress(OSError):
+                obj_path.unlink()
+        dispatcher.post(partial(_on_finished, job.id, error))
 
-    dispatcher.submit(_work, on_done=partial(_on_finished, job.id))
+    dispatcher.hold()  # keep draining the main-thread queue while the job lives
+    scheduler().submit(job.id, _JobTask(pipeline, mesh, mesh_path), _done)
+
+
+class _JobTask:
+    """What the scheduler steps: the captured mesh is written first (worker file I/O), then the pipeline."""
+
+    def __init__(self, pipeline: TexturePipeline, mesh: MeshArrays | None, mesh_path: Path) -> None:
+        self.pipeline = pipeline
+        self.mesh = mesh
+        self.mesh_path = mesh_path
+
+    def step(self) -> TextureJob:
+        if self.mesh is not None:
+            self.mesh.save(self.mesh_path)
+            self.mesh = None
+        return self.pipeline.step()
+
+
+# -- the machinery: one scheduler, the account's slots, learned durations ---------------------------------------
+
+_scheduler: JobScheduler | None = None
+_slots = SlotPool()
+_durations: Durations | None = None
+
+
+def scheduler() -> JobScheduler:
+    global _scheduler
+    if _scheduler is None:
+        _scheduler = JobScheduler()
+    return _scheduler
+
+
+def slots() -> SlotPool:
+    """The account's concurrency slots (capacity from ``/me``, refreshed with the account)."""
+    return _slots
+
+
+def durations() -> Durations:
+    global _durations
+    if _durations is None:
+        _durations = Durations(addon.user_dir("cache") / "durations.json")
+    return _durations
+
+
+def queue_position(job_id: str) -> int | None:
+    """How many paid requests wait for a slot before this job's (None when it is not waiting)."""
+    return _slots.ahead_of(job_id)
+
+
+def shutdown_machinery() -> None:
+    """On unregister: stop the scheduler (jobs are journaled; they resume on the next start)."""
+    global _scheduler, _slots
+    if _scheduler is not None:
+        _scheduler.shutdown()
+        _scheduler = None
+    _slots = SlotPool()
 
 
 # -- results on the main thread --------------------------------------------------------------------------
@@ -298,11 +358,11 @@ def _on_snapshot(snapshot: TextureJob) -> None:
     write_record(snapshot)
 
 
-def _on_finished(job_id: str, future: Future[TextureJob]) -> None:
+def _on_finished(job_id: str, error: BaseException | None) -> None:
+    dispatcher.release()
     running = _running.pop(job_id, None)
     for listener in finished_listeners:
         listener(job_id)
-    error = future.exception() if not future.cancelled() else None
     if error is not None:
         traceback.print_exception(type(error), error, error.__traceback__)
         job = running.latest if running else load_job(job_id)
@@ -403,7 +463,38 @@ def cancel(job_id: str) -> bool:
     if running is None:
         return False
     running.cancel.set()
+    if _scheduler is not None:
+        _scheduler.wake(job_id)  # a sleeping or queued job ends now, not at its next poll
     return True
+
+
+def cancel_batch(batch_id: str) -> int:
+    """Cancel every running job of the batch (all running jobs when ``batch_id`` is empty)."""
+    cancelled = 0
+    for job_id, running in list(_running.items()):
+        if not batch_id or running.latest.batch_id == batch_id:
+            cancelled += cancel(job_id)
+    return cancelled
+
+
+def batch_summary(batch_id: str) -> dict[str, int]:
+    """Counts for one batch's progress line: done, running, queued, failed, and credits spent."""
+    summary = {"done": 0, "running": 0, "queued": 0, "failed": 0, "credits": 0, "total": 0}
+    for scene in bpy.data.scenes:
+        for item in scene.leonardo.jobs:
+            if item.batch_id != batch_id:
+                continue
+            summary["total"] += 1
+            summary["credits"] += max(0, item.cost)
+            if item.state in (JobState.APPLIED.value, JobState.DOWNLOADED.value):
+                summary["done"] += 1
+            elif item.state in (JobState.FAILED.value, JobState.CANCELLED.value):
+                summary["failed"] += 1
+            elif item.state == JobState.QUEUED.value:
+                summary["queued"] += 1
+            else:
+                summary["running"] += 1
+    return summary
 
 
 def interrupt_all() -> None:

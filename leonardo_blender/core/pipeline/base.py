@@ -20,9 +20,11 @@ import numpy as np
 
 from ...api import errors
 from ...api.client import LeonardoClient
-from ..backoff import JOB_POLL, Backoff
+from .. import polling
 from ..jobs import TextureJob
 from ..journal import Journal
+from ..scheduler import Suspend
+from ..slots import SlotPool
 
 T = TypeVar("T")
 Publish = Callable[[TextureJob], None]
@@ -33,7 +35,8 @@ ImageDecoder = Callable[[bytes], np.ndarray]
 @dataclass
 class PipelineSettings:
     job_timeout: float = 30 * 60.0
-    poll: Backoff = JOB_POLL
+    #: Seconds between polls of a pending generation (``core.polling``); tests make it short.
+    poll_interval: float = polling.INTERVAL
     download_workers: int = 4
     reconcile_attempts: int = 4
     reconcile_wait: float = 3.0
@@ -43,8 +46,17 @@ class PipelineSettings:
     texture_api_unavailable: bool = False
 
 
+#: Transient poll failures (after the client's own retries): poll again later instead of failing.
+TRANSIENT = (errors.NetworkError, errors.ServerError, errors.RateLimitedError)
+
+
 class JobContext:
-    """The job being worked on and the services the steps use."""
+    """The job being worked on and the services the steps use.
+
+    Steps never sleep through a wait: ``poll_once`` looks once and raises ``Suspend`` with the delay
+    of the poll schedule, and ``acquire_slot`` raises ``Suspend(slot=...)`` when the account's
+    concurrency slots are all in use. A scheduler (or ``TexturePipeline.run``) steps the job again.
+    """
 
     def __init__(
         self,
@@ -56,6 +68,9 @@ class JobContext:
         journal: Journal | None,
         settings: PipelineSettings,
         rng: random.Random,
+        slots: SlotPool | None = None,
+        durations: polling.Durations | None = None,
+        waker: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
         self.job = job
@@ -64,6 +79,10 @@ class JobContext:
         self.settings = settings
         self.rng = rng
         self._publish = publish
+        self.slots = slots if slots is not None else SlotPool(capacity=1_000_000)
+        self.durations = durations if durations is not None else polling.Durations()
+        self.waker = waker
+        self._poll_errors: dict[str, int] = {}
         #: The timeout counts from the later of the acceptance and this run's start, so a job resumed
         #: after the timeout gets a full timeout again instead of failing at once.
         self.run_started = time.time()
@@ -86,19 +105,51 @@ class JobContext:
                 action="retry",
             )
 
-    def poll(self, fetch: Callable[[], T | None], *, started: float, done: Callable[[T], bool]) -> T:
-        """Call ``fetch`` on the poll schedule until ``done(result)``; transient failures keep polling."""
-        attempt = 0
-        while True:
+    def poll_once(
+        self,
+        target: str,
+        fetch: Callable[[], T],
+        *,
+        accepted: float,
+        kind: str,
+        done: Callable[[T], bool],
+    ) -> T:
+        """Fetch once; return the result when ``done``, else raise ``Suspend`` until the next poll.
+
+        Transient failures (after the client's own retries) back off; a finished job's duration is
+        recorded (when this run saw it accepted) so later polls of the kind wake just in time."""
+        try:
+            result = fetch()
+        except TRANSIENT as exc:
+            failures = self._poll_errors.get(target, 0) + 1
+            self._poll_errors[target] = failures
+            self.check_timeout(accepted)
+            delay = polling.error_delay(failures, getattr(exc, "retry_after", None), self.settings.poll_interval)
+            raise Suspend(delay) from None
+        self._poll_errors.pop(target, None)
+        if done(result):
+            if accepted >= self.run_started - 1.0:
+                self.durations.record(kind, time.time() - accepted)
+            return result
+        self.check_timeout(accepted)
+        raise Suspend(self.next_poll_delay(accepted, kind))
+
+    def next_poll_delay(self, accepted: float, kind: str) -> float:
+        return polling.next_delay(time.time() - accepted, self.durations.expected(kind), self.settings.poll_interval)
+
+    # -- concurrency slots ---------------------------------------------------------------------------
+
+    def acquire_slot(self, owner: str) -> None:
+        """Take one of the account's concurrency slots before a paid create, or suspend until one frees."""
+        if not self.slots.known:
             try:
-                result = fetch()
-            except (errors.NetworkError, errors.ServerError, errors.RateLimitedError):
-                result = None  # transient after the client's own retries: keep polling
-            if result is not None and done(result):
-                return result
-            self.check_timeout(started)
-            self.wait(self.settings.poll.delay(attempt, self.rng))
-            attempt += 1
+                self.slots.set_capacity(self.client.me().api_concurrency_slots)
+            except errors.CancelledError:
+                raise
+            except errors.LeonardoError:
+                self.slots.set_capacity(None)  # unknown: the documented default
+        if not self.slots.try_acquire(owner, self.waker):
+            raise Suspend(slot=owner)
 
 
 def _view_in_flight(job: TextureJob) -> bool:

@@ -16,6 +16,7 @@ they never re-send an accepted view. Plain values only, no ``bpy``.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,11 @@ from ...api.files import image_kind
 from ...api.image_models import Controlnet, ImageGeneration, ImageGenerationRequest
 from ...api.models import SEED_MAX, JobStatus
 from .. import imaging, maps
-from ..jobs import JobState, ViewState, ViewStep
+from ..jobs import ENGINE_PROJECTION, JobState, ViewState, ViewStep
 from ..model_families import DEFAULT_MODEL_ID, depth_guidance_problem, preprocessor
+from ..polling import kind_of
 from ..projection import MeshArrays, ProjectionBaker, ViewSpec, plan_views, rasterize_uv, render_depth
+from ..scheduler import Suspend
 from .base import ImageDecoder, JobContext, epoch
 
 #: What each view adds to the user's prompt, so the generator draws that side of the object.
@@ -42,6 +45,8 @@ VIEW_HINTS = {
 #: Added to every view's prompt: the images become colour textures, so light and shadow must stay out.
 TEXTURE_HINT = "even flat lighting, no cast shadows"
 DEPTH_STRENGTH = "High"
+#: A job waiting for a slot with nothing to poll looks again after this long (a slot normally wakes it sooner).
+SLOT_RECHECK = 15.0
 STYLE_STRENGTH = "Mid"
 
 
@@ -135,6 +140,9 @@ class ProjectionSteps:
     # -- generations ---------------------------------------------------------------------------------
 
     def _generate(self) -> None:
+        """Submit what a free slot allows, poll what is in flight; suspend until either can go on.
+
+        A job waiting for a slot keeps polling its views in flight: their results are what frees slots."""
         views = self.ctx.job.views
         use_style = (
             self.ctx.job.params.style_reference
@@ -143,13 +151,20 @@ class ProjectionSteps:
         )
         if use_style:
             first, rest = views[0], views[1:]
-            self._submit([first], style_image_id=None)
-            self._poll_views([first])
-            style = first.image_id if first.state in (ViewState.READY, ViewState.DOWNLOADED) else None
-            self._submit(rest, style_image_id=style)
+            waiting = self._submit([first], style_image_id=None)
+            delay = self._poll_pass(views)
+            if first.state in (ViewState.READY, ViewState.DOWNLOADED, ViewState.FAILED):
+                style = first.image_id if first.state is not ViewState.FAILED else None
+                waiting = self._submit(rest, style_image_id=style)
+                if any(v.state is ViewState.GENERATING for v in rest):
+                    size = int(ViewSpec.from_dict(first.spec).size)
+                    fresh = self.ctx.next_poll_delay(time.time(), kind_of(ENGINE_PROJECTION, False, size))
+                    delay = fresh if delay is None else min(delay, fresh)
         else:
-            self._submit(views, style_image_id=None)
-        self._poll_views(views)
+            waiting = self._submit(views, style_image_id=None)
+            delay = self._poll_pass(views)
+        if waiting is not None or delay is not None:
+            raise Suspend(SLOT_RECHECK if delay is None else delay, slot=waiting)
 
     def _request(self, view: ViewStep, style_image_id: str | None) -> ImageGenerationRequest:
         params = self.ctx.job.params
@@ -185,7 +200,8 @@ class ProjectionSteps:
             controlnets=tuple(controlnets),
         )
 
-    def _submit(self, views: list[ViewStep], *, style_image_id: str | None) -> None:
+    def _submit(self, views: list[ViewStep], *, style_image_id: str | None) -> str | None:
+        """Create the views that have no generation yet; returns the slot owner still waiting, if any."""
         job = self.ctx.job
         for view in views:
             if view.generation_id or view.state is ViewState.FAILED:
@@ -194,7 +210,15 @@ class ProjectionSteps:
                 self._reconcile(view)  # sent before a crash or a lost answer: look, never resend
                 continue
             request = self._request(view, style_image_id)
-            if job.state is JobState.UPLOADING:
+            request.to_wire()  # refuse locally what the service would refuse, before taking a slot
+            try:
+                self.ctx.acquire_slot(self._owner(view))
+            except Suspend:
+                if job.state is JobState.UPLOADING:
+                    job.move_to(JobState.QUEUED)
+                    self.ctx.emit()
+                return self._owner(view)
+            if job.state in (JobState.UPLOADING, JobState.QUEUED):
                 job.move_to(JobState.SUBMITTING)
             view.state = ViewState.SUBMITTING
             view.submitted_at = time.time()
@@ -210,6 +234,7 @@ class ProjectionSteps:
                 self.ctx.emit()
                 raise
             self._accepted(view, created.id, created.api_credit_cost)
+        return None
 
     def _accepted(self, view: ViewStep, generation_id: str, cost: int | None) -> None:
         job = self.ctx.job
@@ -254,35 +279,43 @@ class ProjectionSteps:
             action="retry",
         )
 
-    def _poll_views(self, views: list[ViewStep]) -> None:
-        pending = [v for v in views if v.state is ViewState.GENERATING]
-        started = min((v.accepted_at or time.time()) for v in pending) if pending else time.time()
-        attempt = 0
-        while pending:
-            for view in list(pending):
-                generation = self._fetch(view)
-                if generation is None or generation.status is JobStatus.PENDING:
-                    continue
-                pending.remove(view)
-                if generation.status is JobStatus.COMPLETE and generation.images:
-                    view.image_id = generation.images[0].id
-                    view.image_url = generation.images[0].url
-                    view.state = ViewState.READY
-                else:
-                    view.state = ViewState.FAILED
-                    view.error = "the service failed this view's generation"
-                self.ctx.emit()
-            if pending:
-                self.ctx.check_timeout(started)
-                self.ctx.wait(self.ctx.settings.poll.delay(attempt, self.ctx.rng))
-                attempt += 1
+    def _owner(self, view: ViewStep) -> str:
+        """The concurrency slot a view's generation holds while in flight."""
+        return f"{self.ctx.job.id}:{view.name}"
 
-    def _fetch(self, view: ViewStep) -> ImageGeneration | None:
+    def _poll_pass(self, views: list[ViewStep]) -> float | None:
+        """Look once at every view still generating; the delay until the next poll, or None if none is pending."""
+        delays: list[float] = []
+        for view in views:
+            if view.state is not ViewState.GENERATING:
+                continue
+            self.ctx.slots.hold(self._owner(view))
+            size = int(ViewSpec.from_dict(view.spec).size) if view.spec else 0
+            try:
+                generation = self.ctx.poll_once(
+                    self._owner(view),
+                    partial(self._fetch, view),
+                    accepted=view.accepted_at or time.time(),
+                    kind=kind_of(ENGINE_PROJECTION, False, size),
+                    done=lambda g: g.status is not JobStatus.PENDING,
+                )
+            except Suspend as pause:
+                delays.append(pause.delay)
+                continue
+            self.ctx.slots.release(self._owner(view))
+            if generation.status is JobStatus.COMPLETE and generation.images:
+                view.image_id = generation.images[0].id
+                view.image_url = generation.images[0].url
+                view.state = ViewState.READY
+            else:
+                view.state = ViewState.FAILED
+                view.error = "the service failed this view's generation"
+            self.ctx.emit()
+        return min(delays) if delays else None
+
+    def _fetch(self, view: ViewStep) -> ImageGeneration:
         assert view.generation_id is not None
-        try:
-            return self.ctx.client.image_generation(view.generation_id)
-        except (errors.NetworkError, errors.ServerError, errors.RateLimitedError):
-            return None  # transient after the client's own retries: poll again
+        return self.ctx.client.image_generation(view.generation_id)
 
     # -- images down ---------------------------------------------------------------------------------
 

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ...api import errors
 from ...api.client import LeonardoClient
-from .. import imaging
+from .. import imaging, polling
 from ..jobs import ENGINE_AUTO, ENGINE_PROJECTION, ENGINE_TEXTURE_API, JobState, TextureJob
 from ..journal import Journal
+from ..scheduler import Suspend
+from ..slots import SlotPool
 from .base import ImageDecoder, JobContext, PipelineSettings, Publish
 from .projection import ProjectionSteps
 from .texture_api import TextureApiSteps
@@ -62,6 +65,9 @@ class TexturePipeline:
         rng: random.Random | None = None,
         decode_image: ImageDecoder | None = None,
         interrupted: threading.Event | None = None,
+        slots: SlotPool | None = None,
+        durations: polling.Durations | None = None,
+        waker: Callable[[], None] | None = None,
     ) -> None:
         self.job = job
         #: Set together with the client's cancel event when Blender (or the add-on) shuts down: the
@@ -75,25 +81,46 @@ class TexturePipeline:
             journal=journal,
             settings=settings or PipelineSettings(),
             rng=rng or random.Random(),
+            slots=slots,
+            durations=durations,
+            waker=waker,
         )
         self.obj_path = obj_path
         self.mesh_path = mesh_path
         self.previous_upload = previous_upload
         self.decode_image = decode_image or imaging.decode_image
+        self._texture_steps: TextureApiSteps | None = None
+        self._projection_steps: ProjectionSteps | None = None
 
     @property
     def client(self) -> LeonardoClient:
         return self.ctx.client
 
     def run(self) -> TextureJob:
+        """Run the job to its end on this thread (tests and simple scripts): step, wait, step again."""
+        while True:
+            try:
+                return self.step()
+            except Suspend as pause:
+                try:
+                    self.ctx.wait(pause.delay if pause.slot is None else 0.05)
+                except errors.CancelledError:
+                    continue  # the next step sees the cancel and ends the job CANCELLED
+
+    def step(self) -> TextureJob:
+        """Do what can be done now. Returns the job when it has ended (downloaded, failed, cancelled or
+        interrupted); raises ``Suspend`` when it must wait (the scheduler steps it again later)."""
         job = self.job
-        job.retry_free = False
         try:
+            self.client.transport.raise_if_cancelled()
+            job.retry_free = False
             self._run_engine()
+        except Suspend:
+            raise
         except errors.CancelledError:
             if self.interrupted.is_set():
                 self.ctx.emit()  # journaled as it stands: the next start resumes it
-                return job
+                return self._ended()
             job.move_to(JobState.CANCELLED)
             self.ctx.emit()
         except errors.LeonardoError as exc:
@@ -106,7 +133,15 @@ class TexturePipeline:
         except OSError as exc:
             job.fail(f"File error: {exc}")
             self.ctx.emit()
-        return job
+        except ValueError as exc:  # a request the add-on refused locally, before sending it
+            job.fail(f"Not sent: {exc}")
+            job.retry_free = False
+            self.ctx.emit()
+        return self._ended()
+
+    def _ended(self) -> TextureJob:
+        self.ctx.slots.release_prefix(self.job.id)
+        return self.job
 
     def initial_engine(self) -> str:
         params = self.job.params
@@ -124,10 +159,15 @@ class TexturePipeline:
         if not job.engine_used:
             job.engine_used = self.initial_engine()
         if job.engine_used == ENGINE_TEXTURE_API:
+            if self._texture_steps is None:
+                self._texture_steps = TextureApiSteps(
+                    self.ctx, obj_path=self.obj_path, previous_upload=self.previous_upload
+                )
             try:
-                TextureApiSteps(self.ctx, obj_path=self.obj_path, previous_upload=self.previous_upload).run()
+                self._texture_steps.run()
                 return
             except errors.EndpointUnavailableError as exc:
+                self.ctx.slots.release(job.id)
                 if job.params.engine != ENGINE_AUTO:
                     raise errors.EndpointUnavailableError(
                         "Leonardo's 3D texture endpoint (POST /generations-texture) is not available on this "
@@ -139,4 +179,6 @@ class TexturePipeline:
                 job.engine_used = ENGINE_PROJECTION
                 job.note = FALLBACK_NOTE
                 self.ctx.emit()
-        ProjectionSteps(self.ctx, mesh_path=self.mesh_path, decode_image=self.decode_image).run()
+        if self._projection_steps is None:
+            self._projection_steps = ProjectionSteps(self.ctx, mesh_path=self.mesh_path, decode_image=self.decode_image)
+        self._projection_steps.run()

@@ -16,7 +16,9 @@ from ...api import errors
 from ...api.files import FileTransfer, image_kind
 from ...api.models import JobStatus, TextureGeneration, TextureRequest
 from ..fingerprint import LINKED, obj_fingerprint
-from ..jobs import JobState
+from ..jobs import ENGINE_TEXTURE_API, JobState
+from ..polling import kind_of
+from ..scheduler import Suspend
 from .base import JobContext, epoch
 
 
@@ -27,15 +29,18 @@ class TextureApiSteps:
         self.ctx = ctx
         self.obj_path = obj_path
         self.previous_upload = previous_upload  # (model asset id, fingerprint) the object was uploaded as
+        self._asset_checked = False
 
     def run(self) -> None:
+        """One step: everything that can be done now; raises ``Suspend`` to wait for a slot or a poll."""
         job = self.ctx.job
         if job.generation_id is None and job.state is not JobState.RECONCILING:
             self._identify_mesh()
             if job.model_asset_id is None or job.state is JobState.UPLOADING:
                 self._upload()
-            else:
+            elif not self._asset_checked:
                 self._check_asset_still_exists()
+            self._asset_checked = True
             self._submit()
         if job.state is JobState.RECONCILING:
             self._reconcile()
@@ -93,6 +98,14 @@ class TextureApiSteps:
             preview_direction=params.preview_direction,
             seed=params.seed,
         )
+        request.to_wire()  # refuse locally what the service would refuse, before taking a slot
+        try:
+            self.ctx.acquire_slot(job.id)
+        except Suspend:
+            if job.state is not JobState.QUEUED:
+                job.move_to(JobState.QUEUED)
+                self.ctx.emit()
+            raise
         job.move_to(JobState.SUBMITTING)
         self.ctx.emit()
         job.submitted_at = time.time()
@@ -154,7 +167,15 @@ class TextureApiSteps:
                 self.ctx.emit()
             return generation
 
-        generation = self.ctx.poll(fetch, started=job.accepted_at or time.time(), done=lambda g: g.status.finished)
+        self.ctx.slots.hold(job.id)  # in flight on the service, whether this run created it or resumed it
+        generation = self.ctx.poll_once(
+            job.id,
+            fetch,
+            accepted=job.accepted_at or time.time(),
+            kind=kind_of(ENGINE_TEXTURE_API, job.params.preview),
+            done=lambda g: g.status.finished,
+        )
+        self.ctx.slots.release(job.id)
         if generation.status is JobStatus.FAILED:
             job.service_failed = True
             raise errors.ServerError(
