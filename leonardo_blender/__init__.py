@@ -62,13 +62,13 @@ def register() -> None:
 
     from .blender import handlers, properties
     from .blender.library import account
-    from .blender.texturing import texture_jobs
+    from .blender.texturing import records
 
     for cls in _ordered_classes():
         bpy.utils.register_class(cls)
     properties.attach()
     handlers.register()
-    texture_jobs.finished_listeners.append(account.refresh_after_job)
+    records.finished_listeners.append(account.refresh_after_job)
 
 
 def unregister() -> None:
@@ -76,14 +76,14 @@ def unregister() -> None:
 
     from .blender import dispatcher, handlers, properties, tasks
     from .blender.library import thumbnails
-    from .blender.texturing import engines, texture_jobs
+    from .blender.texturing import engines, machinery, records, texture_jobs
 
     handlers.unregister()
     texture_jobs.interrupt_all()
-    texture_jobs.shutdown_machinery()
+    machinery.shutdown()
     dispatcher.shutdown()
     texture_jobs.forget_running()
-    texture_jobs.finished_listeners.clear()
+    records.finished_listeners.clear()
     engines.forget()
     tasks.forget()
     thumbnails.clear()

@@ -12,7 +12,7 @@ from bpy.app.handlers import persistent
 
 from ..core.jobs import TextureJob
 from . import addon, dispatcher, storage
-from .texturing import recovery, texture_jobs
+from .texturing import records, recovery, texture_jobs
 
 
 @persistent
@@ -32,22 +32,22 @@ def on_save_pre(filepath: str = "", *_args: object) -> None:
         for item in scene.leonardo.jobs:
             if not item.payload:
                 continue
-            job = texture_jobs.load_job(item.job_id) or TextureJob.from_json(item.payload)
+            job = records.load_job(item.job_id) or TextureJob.from_json(item.payload)
             changed = storage.rewrite_job_maps(job, moved)
             if changed or job.blend_path != filepath:
                 job.blend_path = filepath
-                texture_jobs.write_record(job)
+                records.write_record(job)
                 if job.state.paid:
-                    texture_jobs.journal().save(job)
+                    records.journal().save(job)
 
 
 @persistent
 def on_undo_redo(*_args: object) -> None:
     """Undo may roll a record back while its worker goes on: re-mirror the live state."""
     for job_id in texture_jobs.running_ids():
-        job = texture_jobs.load_job(job_id)
+        job = records.load_job(job_id)
         if job is not None:
-            texture_jobs.write_record(job)
+            records.write_record(job)
 
 
 _HANDLERS = (

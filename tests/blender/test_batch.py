@@ -22,7 +22,7 @@ def slotted(addon, online, clean_scene, monkeypatch, request):
     with Emulator(config) as emu:
         monkeypatch.setenv("LEONARDO_API_KEY", emu.api_key)
         monkeypatch.setenv("LEONARDO_API_BASE_URL", emu.base_url)
-        addon.blender.texturing.texture_jobs.shutdown_machinery()  # a fresh slot pool learns this account
+        addon.blender.texturing.machinery.shutdown()  # a fresh slot pool learns this account
         yield emu
         settle(addon)
 
@@ -58,7 +58,7 @@ def test_more_objects_than_slots_wait_their_turn_visibly(slotted, addon):
     assert refused(slotted, "/generations-texture") == 0, "more paid jobs in flight than the account's slots"
     assert slotted.count("POST", "/generations-texture") == 5
     assert any("ahead)" in line for line in seen_queued), seen_queued
-    assert texture_jobs.slots().capacity == 2  # learned from /me
+    assert blender.texturing.machinery.slots().capacity == 2  # learned from /me
     summary = texture_jobs.batch_summary(jobs[0].batch_id)
     assert summary["done"] == 5 and summary["total"] == 5 and summary["credits"] == 5 * 150
 

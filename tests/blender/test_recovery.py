@@ -113,7 +113,7 @@ def test_jobs_of_an_unsaved_session_can_be_recovered(service, addon):
         accepted_at=time.time(),
     )
     lost.state = JobState.GENERATING
-    addon.blender.texturing.texture_jobs.journal().save(lost)  # what a crashed, never-saved session leaves behind
+    addon.blender.texturing.records.journal().save(lost)  # what a crashed, never-saved session leaves behind
 
     addon.blender.texturing.recovery.resume_unfinished()
     assert bpy.context.window_manager.leonardo.recoverable_jobs >= 1
@@ -133,7 +133,7 @@ def test_jobs_of_an_unsaved_session_can_be_recovered(service, addon):
 def test_interrupted_before_submitting_is_marked_uncharged(service, addon, tmp_path):
     job = TextureJob(params=TextureParams(prompt="never sent"), object_name="Crate")
     job.move_to(JobState.UPLOADING)
-    addon.blender.texturing.texture_jobs.write_record(job)
+    addon.blender.texturing.records.write_record(job)
     blend = tmp_path / "interrupted.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     before = service.count("POST", "/generations-texture")
@@ -161,7 +161,7 @@ def test_unfinished_jobs_resume_after_the_addon_is_enabled(service, addon):
         accepted_at=time.time(),
     )
     job.state = JobState.GENERATING
-    addon.blender.texturing.texture_jobs.write_record(job)  # the file knows a paid job that nobody follows
+    addon.blender.texturing.records.write_record(job)  # the file knows a paid job that nobody follows
 
     addon_utils.disable(addon.__name__, default_set=False)
     addon_utils.enable(addon.__name__, default_set=False)

@@ -16,7 +16,7 @@ from ...api.errors import LeonardoError
 from ...core.model_families import SDXL, family_of
 from .. import online, properties, tasks
 from ..properties import runtime
-from ..texturing import texture_jobs
+from ..texturing import machinery
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _show(snapshot: AccountSnapshot) -> None:
     state.username = snapshot.username
     state.credits = snapshot.credits
     state.concurrency_slots = snapshot.concurrency_slots
-    texture_jobs.slots().set_capacity(snapshot.concurrency_slots)
+    machinery.slots().set_capacity(snapshot.concurrency_slots)
     state.cost_preview = snapshot.cost_preview
     state.cost_full = snapshot.cost_full
     state.cost_view = snapshot.cost_view

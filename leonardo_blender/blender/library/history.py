@@ -17,7 +17,7 @@ from ...api.models import JobStatus
 from ...core.jobs import ENGINE_TEXTURE_API, JobState, TextureJob, TextureParams
 from .. import addon, material, tasks
 from ..properties import runtime
-from ..texturing import texture_jobs
+from ..texturing import applying, records
 from . import thumbnails
 from .assets import active_row
 
@@ -38,7 +38,7 @@ class GenerationRow:
 def local_jobs_by_generation() -> dict[str, TextureJob]:
     """Every job this machine knows (the open file first, then the journal), by generation id."""
     known: dict[str, TextureJob] = {}
-    for job in texture_jobs.journal().all() + texture_jobs.all_records():
+    for job in records.journal().all() + records.all_records():
         if job.generation_id:
             known[job.generation_id] = job
     return known
@@ -164,7 +164,7 @@ def job_for_download(context: bpy.types.Context, row: bpy.types.PropertyGroup, o
     job = TextureJob(
         params=params,
         object_name=obj.name,
-        object_uid=texture_jobs.ensure_uid(obj),
+        object_uid=applying.ensure_uid(obj),
         scene_name=context.scene.name,
         blend_path=bpy.data.filepath,
         model_asset_id=runtime().history_model_id,

@@ -14,7 +14,7 @@ from bpy.props import BoolProperty, StringProperty
 from ...api.models import JobStatus
 from .. import material, online, tasks
 from ..properties import OFFSET_TO_FACING, runtime
-from ..texturing import texture_jobs
+from ..texturing import applying, records, texture_jobs
 from . import history
 from .history import active_generation, local_jobs_by_generation, material_for_generation, params_of
 
@@ -77,7 +77,7 @@ class LEONARDO_OT_apply_generation(_GenerationOperator):
             return {"FINISHED"}
         job = local_jobs_by_generation().get(row.generation_id)
         if job is not None and row.local:
-            applied = texture_jobs.apply(job, obj.name)
+            applied = applying.apply(job, obj.name)
             _mark_applied(row.generation_id)
             return {"FINISHED"} if applied else {"CANCELLED"}
         if row.status != JobStatus.COMPLETE.value:
@@ -88,7 +88,7 @@ class LEONARDO_OT_apply_generation(_GenerationOperator):
             self.report({"ERROR"}, reason)
             return {"CANCELLED"}
         job = history.job_for_download(context, row, obj)
-        texture_jobs.write_record(job)
+        records.write_record(job)
         texture_jobs.resume(job)
         self.report({"INFO"}, f"Downloading the maps of '{row.prompt[:40]}'…")
         return {"FINISHED"}

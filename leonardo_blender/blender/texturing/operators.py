@@ -19,7 +19,7 @@ from ...core.jobs import ENGINE_PROJECTION, JobState, TextureParams
 from ...core.model_families import DEFAULT_MODEL_ID, depth_guidance_problem
 from .. import addon, dispatcher, online, tasks
 from ..properties import DIRECTION_ITEMS, ENGINE_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
-from . import engines, mesh_export, recovery, texture_jobs
+from . import applying, engines, mesh_export, records, recovery, texture_jobs
 
 MAX_PROMPT_LENGTH = 1500
 VIEW_SIZES = (256, 1536)
@@ -196,7 +196,7 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
             return {"CANCELLED"}
         ok = True
         for job_id in job_ids:
-            job = texture_jobs.load_job(job_id)
+            job = records.load_job(job_id)
             if job is None:
                 continue
             if job.state is JobState.APPLIED:
@@ -212,7 +212,7 @@ class _JobOperator(bpy.types.Operator):
     job_id: StringProperty(options={"HIDDEN", "SKIP_SAVE"})  # type: ignore[valid-type]
 
     def _job(self):  # -> TextureJob | None
-        job = texture_jobs.load_job(self.job_id)
+        job = records.load_job(self.job_id)
         if job is None:
             self.report({"ERROR"}, "That job is no longer known")
         return job
@@ -293,8 +293,8 @@ class LEONARDO_OT_apply_job(_JobOperator):
         if target is not None and context.active_object.type != "MESH":
             self.report({"ERROR"}, "The active object is not a mesh")
             return {"CANCELLED"}
-        material = texture_jobs.apply(job, target)
-        job = texture_jobs.load_job(job.id) or job
+        material = applying.apply(job, target)
+        job = records.load_job(job.id) or job
         if material is None or job.state is not JobState.APPLIED:
             self.report({"ERROR"}, job.error or "Could not apply the result")
             return {"CANCELLED"}
@@ -313,7 +313,7 @@ class LEONARDO_OT_remove_job(_JobOperator):
         if texture_jobs.is_running(self.job_id):
             self.report({"WARNING"}, "Cancel the job before removing it")
             return {"CANCELLED"}
-        scene, _item = texture_jobs.find_record(self.job_id)
+        scene, _item = records.find_record(self.job_id)
         if scene is None:
             return {"CANCELLED"}
         jobs = scene.leonardo.jobs

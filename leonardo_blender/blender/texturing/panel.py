@@ -12,7 +12,7 @@ import bpy
 
 from ...core.jobs import ENGINE_PROJECTION, ENGINE_TEXTURE_API, JobState, format_duration
 from .. import addon, online
-from . import engines, texture_jobs
+from . import engines, machinery, texture_jobs
 
 DOCUMENTED_COST = {True: 30, False: 150}
 #: Views a projection job generates: one for a preview, front, right, back, left and top otherwise.
@@ -46,7 +46,7 @@ def job_line(item: bpy.types.PropertyGroup) -> str:
     if item.state == JobState.DOWNLOADING.value and item.views_total:
         return "Downloading views"
     if item.state == JobState.QUEUED.value:
-        ahead = texture_jobs.queue_position(item.job_id)
+        ahead = machinery.queue_position(item.job_id)
         return "Queued for a free slot" if ahead is None else f"Queued ({ahead} ahead)"
     if item.state == JobState.FAILED.value and item.error:
         return f"Failed: {item.error}"

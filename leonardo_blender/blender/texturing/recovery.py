@@ -21,7 +21,7 @@ import bpy
 
 from ...core.jobs import JobState, TextureJob
 from .. import addon, online
-from . import texture_jobs
+from . import applying, records, texture_jobs
 
 INTERRUPTED_BEFORE_SUBMIT = "Interrupted before it reached the service; nothing was charged. Texture again."
 JOURNAL_KEEP_SECONDS = 30 * 24 * 3600
@@ -56,7 +56,7 @@ def recoverable_jobs() -> list[TextureJob]:
     """Journal jobs of sessions that were never saved (or whose file is gone), not in this file."""
     in_file = {item.job_id for scene in bpy.data.scenes for item in scene.leonardo.jobs}
     found = []
-    for job in texture_jobs.journal().all():
+    for job in records.journal().all():
         if job.id in in_file or (job.state is JobState.APPLIED and job.material_name in bpy.data.materials):
             continue
         if job.state is JobState.APPLIED or not job.has_paid_work:
@@ -72,7 +72,7 @@ def adopt(jobs: list[TextureJob]) -> None:
     for job in jobs:
         job.scene_name = scene_name
         job.blend_path = bpy.data.filepath
-        texture_jobs.write_record(job)
+        records.write_record(job)
 
 
 def _adopt_jobs_of_this_file() -> None:
@@ -81,14 +81,14 @@ def _adopt_jobs_of_this_file() -> None:
     in_file = {item.job_id for scene in bpy.data.scenes for item in scene.leonardo.jobs}
     mine = [
         job
-        for job in texture_jobs.journal().all()
+        for job in records.journal().all()
         if job.id not in in_file and _same_file(job.blend_path, bpy.data.filepath) and job.state.paid
     ]
     adopt(mine)
 
 
 def _prune_journal() -> None:
-    journal = texture_jobs.journal()
+    journal = records.journal()
     cutoff = time.time() - JOURNAL_KEEP_SECONDS
     for job in journal.all():
         if job.state.finished and job.state_since < cutoff:
@@ -99,7 +99,7 @@ def resume_unfinished() -> list[str]:
     """Bring every job of the open file forward. Returns the ids of jobs resumed on the network."""
     _prune_journal()
     _adopt_jobs_of_this_file()
-    journal = texture_jobs.journal()
+    journal = records.journal()
     resumed: list[str] = []
     can_reach_service = online.why_offline() is None and addon.settings().has_key
     for scene in bpy.data.scenes:
@@ -114,13 +114,13 @@ def resume_unfinished() -> list[str]:
                     # from the maps on disk (or download them again): the generation is paid for.
                     newer.move_to(JobState.DOWNLOADED if _maps_on_disk(newer) else JobState.DOWNLOADING)
                 job = newer
-                texture_jobs.write_record(job)
+                records.write_record(job)
             if job.state is JobState.DOWNLOADED:
-                texture_jobs.apply(job)
+                applying.apply(job)
             elif interrupted_before_paying(job):
                 job.fail(INTERRUPTED_BEFORE_SUBMIT)
-                texture_jobs.write_record(job)
-            elif job.state in texture_jobs.RESUMABLE:
+                records.write_record(job)
+            elif job.state in records.RESUMABLE:
                 if can_reach_service and texture_jobs.resume(job) is None:
                     resumed.append(job.id)
                 elif not can_reach_service:
