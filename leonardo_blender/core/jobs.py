@@ -25,6 +25,7 @@ FORMAT = 1
 ENGINE_AUTO = "AUTO"  # the texture endpoint, falling back to projection when the service no longer has it
 ENGINE_TEXTURE_API = "TEXTURE_API"  # POST /generations-texture (Leonardo's 3D texture generation)
 ENGINE_PROJECTION = "PROJECTION"  # depth-guided image generation, projected and baked into the mesh's UVs
+ENGINE_SEAMLESS = "SEAMLESS"  # one tileable image (``tiling: true``) and PBR maps derived from it
 ENGINES = (ENGINE_AUTO, ENGINE_TEXTURE_API, ENGINE_PROJECTION)
 
 
@@ -115,6 +116,49 @@ class IllegalTransitionError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class SeamlessParams:
+    """A seamless tileable material: what ``POST /generations`` gets (with ``tiling: true``) and how the
+    material is made from the chosen candidate."""
+
+    width: int = 1024
+    height: int = 1024
+    num_images: int = 4
+    guidance_scale: int | None = None
+    num_inference_steps: int | None = None
+    scheduler: str | None = None
+    preset_style: str | None = None
+    #: Image-to-image: a local image file uploaded as the init image, and how strongly it guides.
+    init_image_path: str = ""
+    init_strength: float = 0.5
+    #: The derived maps: normal strength; the material: texture scale and UV or box projection.
+    normal_strength: float = 1.0
+    scale: float = 1.0
+    projection: str = "UV"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SeamlessParams:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Candidate:
+    """One generated image of a seamless job (or its upscaled / background-free variation)."""
+
+    image_id: str
+    url: str = ""
+    path: str = ""
+    #: Set when this image replaced another: "UPSCALE", "UNIVERSAL_UPSCALER", "NOBG"...
+    transform: str = ""
+    variation_id: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Candidate:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
 class TextureParams:
     """What the user asked for; the wire names live in ``api.models.TextureRequest`` and
     ``api.image_models.ImageGenerationRequest``."""
@@ -134,9 +178,13 @@ class TextureParams:
     generation_size: int = 1024
     bake_size: int = 2048
     style_reference: bool = True
+    #: Seamless tileable materials (engine SEAMLESS); None for the mesh engines.
+    seamless: SeamlessParams | None = None
 
     @property
     def kind(self) -> str:
+        if self.engine == ENGINE_SEAMLESS:
+            return "seamless"
         return f"preview ({self.preview_direction})" if self.preview else "full"
 
 
@@ -224,6 +272,10 @@ class TextureJob:
     #: The last paid request was certainly refused (rate limit, credits, a connection never made):
     #: nothing was charged, and resuming sends it again.
     retry_free: bool = False
+    #: Seamless jobs: the generated candidates, the one in use, and the objects the material goes on.
+    candidates: list[Candidate] = field(default_factory=list)
+    chosen: int = 0
+    target_objects: list[str] = field(default_factory=list)
 
     # -- state machine -------------------------------------------------------------------------------
 
@@ -297,6 +349,8 @@ class TextureJob:
             params=self.params,
             maps=dict(self.maps),
             views=[replace(view, spec=dict(view.spec)) for view in self.views],
+            candidates=[replace(candidate) for candidate in self.candidates],
+            target_objects=list(self.target_objects),
         )
 
     # -- persistence -----------------------------------------------------------------------------------
@@ -312,12 +366,16 @@ class TextureJob:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TextureJob:
-        params_data = data.get("params") or {}
+        params_data = dict(data.get("params") or {})
+        seamless = params_data.get("seamless")
+        params_data["seamless"] = SeamlessParams.from_dict(seamless) if isinstance(seamless, dict) else None
         known_params = {f.name for f in fields(TextureParams)}
         params = TextureParams(**{k: v for k, v in params_data.items() if k in known_params})
-        known = {f.name for f in fields(cls)} - {"params", "state", "views"}
+        known = {f.name for f in fields(cls)} - {"params", "state", "views", "candidates"}
         job = cls(params=params, **{k: v for k, v in data.items() if k in known})
         job.views = [ViewStep.from_dict(v) for v in (data.get("views") or []) if isinstance(v, dict)]
+        job.candidates = [Candidate.from_dict(c) for c in (data.get("candidates") or []) if isinstance(c, dict)]
+        job.target_objects = [str(name) for name in (job.target_objects or [])]
         try:
             job.state = JobState(data.get("state", JobState.FAILED.value))
         except ValueError:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import bpy
 
-from ...core.jobs import JobState, TextureJob
+from ...core.jobs import ENGINE_SEAMLESS, JobState, TextureJob
 from .. import addon, material, storage
 from . import records
 
@@ -41,7 +41,12 @@ def apply(job: TextureJob, object_name: str | None = None, *, push_undo: bool = 
     """Build (or reuse) the job's material and put it on its object (or ``object_name``).
 
     ``push_undo``: record an undo step (when applied by the timer, outside any operator), so that
-    Ctrl+Z undoes the texture, not the user's previous action, and the record stays consistent."""
+    Ctrl+Z undoes the texture, not the user's previous action, and the record stays consistent.
+    Seamless jobs put their tiling material on every object they were made for (``seamless``)."""
+    if job.engine_used == ENGINE_SEAMLESS:
+        from ..seamless.applying import apply_seamless
+
+        return apply_seamless(job, object_name, push_undo=push_undo)
     target = bpy.data.objects.get(object_name) if object_name else find_object(job)
     missing = [path for path in job.maps.values() if not Path(path).is_file()]
     if missing:

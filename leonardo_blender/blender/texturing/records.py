@@ -14,7 +14,7 @@ from pathlib import Path
 
 import bpy
 
-from ...core.jobs import JobState, TextureJob
+from ...core.jobs import ENGINE_SEAMLESS, JobState, TextureJob
 from ...core.journal import Journal
 from .. import addon
 
@@ -130,6 +130,10 @@ def why_not_resumable(job: TextureJob) -> str | None:
         return "This job is already applied"
     if job.service_failed:
         return "The service itself failed this generation; texture again (perhaps with another prompt or seed)"
+    if job.engine_used == ENGINE_SEAMLESS:
+        if job.generation_id is not None or job.state in (JobState.SUBMITTING, JobState.RECONCILING):
+            return None
+        return None if job.retry_free else "This job never reached the service; generate again"
     if job.projection or job.views:
         if not mesh_path_for(job.id).is_file():  # depth maps and the bake need the captured mesh
             return "The mesh captured for this job is gone; texture the object again"

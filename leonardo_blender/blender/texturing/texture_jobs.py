@@ -57,6 +57,12 @@ def start(
     return job, prepared.warnings
 
 
+def submit(job: TextureJob) -> None:
+    """Record and start a job that needs no mesh (a seamless material): the same machinery as the others."""
+    records.write_record(job)
+    _launch(job, addon.settings(), obj_path=None, mesh=None)
+
+
 def resume(job: TextureJob) -> str | None:
     """Go on with a job without paying twice for what the service accepted. None when resumed, else why not."""
     if is_running(job.id):

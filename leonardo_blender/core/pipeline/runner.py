@@ -20,11 +20,12 @@ import random
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ...api import errors
 from ...api.client import LeonardoClient
 from .. import imaging, polling
-from ..jobs import ENGINE_AUTO, ENGINE_PROJECTION, ENGINE_TEXTURE_API, JobState, TextureJob
+from ..jobs import ENGINE_AUTO, ENGINE_PROJECTION, ENGINE_SEAMLESS, ENGINE_TEXTURE_API, JobState, TextureJob
 from ..journal import Journal
 from ..scheduler import Suspend
 from ..slots import SlotPool
@@ -91,6 +92,7 @@ class TexturePipeline:
         self.decode_image = decode_image or imaging.decode_image
         self._texture_steps: TextureApiSteps | None = None
         self._projection_steps: ProjectionSteps | None = None
+        self._seamless_steps: Any = None
 
     @property
     def client(self) -> LeonardoClient:
@@ -145,6 +147,8 @@ class TexturePipeline:
 
     def initial_engine(self) -> str:
         params = self.job.params
+        if params.engine == ENGINE_SEAMLESS:
+            return ENGINE_SEAMLESS
         if self.job.generation_id or (self.job.model_asset_id and self.job.state is JobState.RECONCILING):
             return ENGINE_TEXTURE_API  # a texture generation exists already (history, an older record)
         if params.engine == ENGINE_PROJECTION:
@@ -158,6 +162,13 @@ class TexturePipeline:
         job = self.job
         if not job.engine_used:
             job.engine_used = self.initial_engine()
+        if job.engine_used == ENGINE_SEAMLESS:
+            from .seamless import SeamlessSteps  # the seamless materials feature
+
+            if self._seamless_steps is None:
+                self._seamless_steps = SeamlessSteps(self.ctx, decode_image=self.decode_image)
+            self._seamless_steps.run()
+            return
         if job.engine_used == ENGINE_TEXTURE_API:
             if self._texture_steps is None:
                 self._texture_steps = TextureApiSteps(
