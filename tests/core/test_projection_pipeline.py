@@ -71,10 +71,10 @@ def make_job(**params) -> TextureJob:
     return TextureJob(params=TextureParams(**params), object_name="Cube")
 
 
-def run(emulator, tmp_path: Path, job: TextureJob, *, settings=None, obj=False, cancel=None):
+def run(emulator, tmp_path: Path, job: TextureJob, *, settings=None, obj=False, cancel=None, captured=True):
     tmp_path.mkdir(parents=True, exist_ok=True)
     mesh_path = tmp_path / "mesh.npz"
-    if not mesh_path.exists():
+    if captured and not mesh_path.exists():
         cube_mesh().save(mesh_path)
     obj_path = None
     if obj:
@@ -162,8 +162,10 @@ def test_a_model_without_depth_guidance_is_refused_before_any_request(emulator, 
 
 def test_auto_falls_back_to_projection_on_the_routing_404(make_emulator, tmp_path):
     emulator = make_emulator(texture_api_withdrawn=True)
-    job, _ = run(emulator, tmp_path, make_job(engine=ENGINE_AUTO), obj=True)
+    # AUTO exported an OBJ only: the fallback reads the mesh from it on the worker
+    job, _ = run(emulator, tmp_path, make_job(engine=ENGINE_AUTO), obj=True, captured=False)
     assert job.state is JobState.DOWNLOADED, job.error
+    assert (tmp_path / "mesh.npz").is_file()
     assert job.engine_used == ENGINE_PROJECTION and job.note == FALLBACK_NOTE
     assert "deleted" not in job.note.lower()
     assert emulator.count("POST", "/generations-texture") == 1

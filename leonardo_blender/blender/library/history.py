@@ -15,6 +15,7 @@ from ...api.client import LeonardoClient
 from ...api.errors import LeonardoError
 from ...api.models import JobStatus
 from ...core.jobs import ENGINE_TEXTURE_API, JobState, TextureJob, TextureParams
+from ...core.safe_names import safe_file_stem
 from .. import addon, material, tasks
 from ..properties import runtime
 from ..texturing import applying, records
@@ -108,15 +109,17 @@ def refresh_history(context: bpy.types.Context) -> str | None:
 
 
 def _thumbnail(client: LeonardoClient, generation, folder: Path, index: int) -> str | None:  # worker
-    path = folder / f"{generation.id}.jpg"
-    if path.is_file():
-        return str(path)
+    """The albedo thumbnail of a generation; its file is named from the (server-given) id, made safe."""
+    stem = safe_file_stem(generation.id, "generation")
+    existing = next((p for p in folder.glob(f"{stem}.*") if p.suffix in (".jpg", ".png", ".webp")), None)
+    if existing is not None:
+        return str(existing)
     albedo = generation.image("ALBEDO")
     if generation.status is not JobStatus.COMPLETE or albedo is None or index >= THUMBNAILS_PER_REFRESH:
         return None
     try:
-        return str(client.files.download(albedo.url, path, what="thumbnail"))
-    except LeonardoError:
+        return str(client.files.download_image(albedo.url, folder, stem, what="thumbnail"))
+    except (LeonardoError, ValueError):
         return None  # a missing thumbnail is not worth an error
 
 

@@ -31,7 +31,9 @@ def needs_obj_export(requested: str) -> bool:
 
 
 def needs_mesh_capture(requested: str) -> bool:
-    return effective_engine(requested) in (ENGINE_AUTO, ENGINE_PROJECTION)
+    """Only a job that starts with projection captures the mesh on the main thread; an AUTO job that
+    falls back reads its exported OBJ on the worker instead (``core.obj_arrays``)."""
+    return effective_engine(requested) == ENGINE_PROJECTION
 
 
 def observe(job: TextureJob) -> None:

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from ...api import errors
-from ...api.files import image_kind
 from ...api.image_models import Controlnet, ImageGeneration, ImageGenerationRequest
 from ...api.models import SEED_MAX, JobStatus
 from .. import imaging, maps
@@ -326,8 +325,9 @@ class ProjectionSteps:
             job.move_to(JobState.DOWNLOADING)
             self.ctx.emit()
         for view in ready:
+            folder, what = self._views_dir(), f"{view.name} view"
             try:
-                data = self.ctx.client.files.fetch(view.image_url, what=f"{view.name} view")
+                path = self.ctx.client.files.download_image(view.image_url, folder, view.name, what=what)
             except errors.DownloadError as exc:
                 if not getattr(exc, "expired", False):
                     raise
@@ -335,12 +335,7 @@ class ProjectionSteps:
                 if not fresh.images:
                     raise
                 view.image_url = fresh.images[0].url
-                data = self.ctx.client.files.fetch(view.image_url, what=f"{view.name} view")
-            extension = {"png": ".png", "webp": ".webp"}.get(image_kind(data) or "", ".jpg")
-            path = self._views_dir() / f"{view.name}{extension}"
-            partial = path.with_name(path.name + ".part")
-            partial.write_bytes(data)
-            partial.replace(path)
+                path = self.ctx.client.files.download_image(view.image_url, folder, view.name, what=what)
             view.image_path = str(path)
             view.state = ViewState.DOWNLOADED
             self.ctx.emit()

@@ -27,6 +27,7 @@ from ...api.client import LeonardoClient
 from .. import imaging, polling
 from ..jobs import ENGINE_AUTO, ENGINE_PROJECTION, ENGINE_SEAMLESS, ENGINE_TEXTURE_API, JobState, TextureJob
 from ..journal import Journal
+from ..obj_arrays import ObjReadError, mesh_arrays_from_obj
 from ..scheduler import Suspend
 from ..slots import SlotPool
 from .base import ImageDecoder, JobContext, PipelineSettings, Publish
@@ -145,6 +146,18 @@ class TexturePipeline:
         self.ctx.slots.release_prefix(self.job.id)
         return self.job
 
+    def _mesh_from_export(self) -> None:
+        """The projection engine needs the mesh as arrays: read them from the OBJ exported for the texture
+        endpoint (no second trip to Blender's main thread)."""
+        if self.mesh_path is None or self.mesh_path.is_file() or self.obj_path is None:
+            return
+        try:
+            mesh = mesh_arrays_from_obj(self.obj_path.read_bytes())
+        except ObjReadError as exc:
+            raise errors.LeonardoError(f"The exported mesh cannot be projected: {exc}", action=None) from None
+        self.mesh_path.parent.mkdir(parents=True, exist_ok=True)
+        mesh.save(self.mesh_path)
+
     def initial_engine(self) -> str:
         params = self.job.params
         if params.engine == ENGINE_SEAMLESS:
@@ -189,6 +202,7 @@ class TexturePipeline:
                     ) from None
                 job.engine_used = ENGINE_PROJECTION
                 job.note = FALLBACK_NOTE
+                self._mesh_from_export()
                 self.ctx.emit()
         if self._projection_steps is None:
             self._projection_steps = ProjectionSteps(self.ctx, mesh_path=self.mesh_path, decode_image=self.decode_image)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ...api import errors
-from ...api.files import FileTransfer, image_kind
+from ...api.files import FileTransfer
 from ...api.models import JobStatus, TextureGeneration, TextureRequest
 from ..fingerprint import LINKED, obj_fingerprint
 from ..jobs import ENGINE_TEXTURE_API, JobState
@@ -205,20 +205,16 @@ class TextureApiSteps:
         self.ctx.emit()
 
     def _download_all(self, generation: TextureGeneration) -> dict[str, str]:
+        """Stream every map to disk, a few at a time; names come from the map type, made safe."""
         cancel = self.ctx.client.cancel
 
         def fetch(url: str, map_type: str) -> tuple[str, str]:
             transfer = FileTransfer(cancel=cancel)
             try:
-                data = transfer.fetch(url, what=f"{map_type.lower()} map")
+                path = transfer.download_image(url, self.ctx.maps_dir, map_type.lower(), what=f"{map_type.lower()} map")
             finally:
                 transfer.close()
-            extension = {"png": ".png", "webp": ".webp"}.get(image_kind(data) or "", ".jpg")
-            destination = self.ctx.maps_dir / f"{map_type.lower()}{extension}"
-            partial = destination.with_name(destination.name + ".part")
-            partial.write_bytes(data)
-            partial.replace(destination)
-            return map_type, str(destination)
+            return map_type, str(path)
 
         workers = max(1, min(self.ctx.settings.download_workers, len(generation.images)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="leonardo-download") as pool:
