@@ -13,7 +13,9 @@ from pathlib import Path
 
 import bpy
 
+from ..api.errors import InsecureURLError
 from ..api.transport import DEFAULT_BASE_URL, Timeouts
+from ..api.urls import check_api_base_url, key_recipient_warning
 
 #: ``bl_ext.<repo>.leonardo_blender`` when installed as an extension, ``leonardo_blender`` otherwise.
 PACKAGE = __package__.rsplit(".", 1)[0]
@@ -38,6 +40,20 @@ class Settings:
     @property
     def has_key(self) -> bool:
         return bool(self.api_key.strip())
+
+    @property
+    def url_problem(self) -> str | None:
+        """Why the API URL must not be used (plain http to another host...), with the fix; or None."""
+        try:
+            check_api_base_url(self.base_url)
+        except InsecureURLError as exc:
+            return exc.user_message
+        return None
+
+    @property
+    def key_recipient(self) -> str | None:
+        """A sentence naming who receives the key when it is not Leonardo's service (None otherwise)."""
+        return key_recipient_warning(self.base_url)
 
 
 def preferences() -> bpy.types.AddonPreferences | None:

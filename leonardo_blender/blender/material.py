@@ -154,11 +154,26 @@ def assign(obj: bpy.types.Object, material: bpy.types.Material) -> None:
     if index is not None:
         obj.material_slots[index].material = material  # a variant: swap the slot's material, nothing else
         return
-    _remember_original_indices(mesh)
     mesh.materials.append(material)
     index = len(obj.material_slots) - 1
+    if obj.mode == "EDIT":  # the user is editing: the faces live in the edit BMesh, not in the mesh
+        _assign_in_edit_mode(mesh, index)
+        return
+    _remember_original_indices(mesh)
     _write_face_indices(mesh, np.full(len(mesh.polygons), index, dtype=np.int32))
     mesh.update()
+
+
+def _assign_in_edit_mode(mesh: bpy.types.Mesh, index: int) -> None:
+    import bmesh
+
+    edit = bmesh.from_edit_mesh(mesh)
+    layers = edit.faces.layers.int
+    original = layers.get(ORIGINAL_INDEX_ATTRIBUTE) or layers.new(ORIGINAL_INDEX_ATTRIBUTE)
+    for face in edit.faces:
+        face[original] = face.material_index
+        face.material_index = index
+    bmesh.update_edit_mesh(mesh)
 
 
 def _read_face_indices(mesh: bpy.types.Mesh) -> np.ndarray:
@@ -188,6 +203,18 @@ def restore_original(obj: bpy.types.Object) -> bool:
     index = leonardo_slot_index(obj)
     if index is None:
         return False
+    if obj.mode == "EDIT":
+        import bmesh
+
+        edit = bmesh.from_edit_mesh(mesh)
+        original = edit.faces.layers.int.get(ORIGINAL_INDEX_ATTRIBUTE)
+        for face in edit.faces:
+            face.material_index = face[original] if original is not None else 0
+        if original is not None:
+            edit.faces.layers.int.remove(original)
+        bmesh.update_edit_mesh(mesh)
+        mesh.materials.pop(index=index)
+        return True
     attribute = mesh.attributes.get(ORIGINAL_INDEX_ATTRIBUTE)
     indices = np.zeros(len(mesh.polygons), dtype=np.int32)
     if attribute is not None:

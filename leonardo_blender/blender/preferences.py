@@ -81,6 +81,9 @@ class LEONARDO_AP_preferences(bpy.types.AddonPreferences):
             col.label(text=f"API URL taken from ${addon.ENV_BASE_URL}", icon="INFO")
         else:
             col.prop(self, "base_url")
+        recipient = addon.settings().key_recipient
+        if recipient:
+            col.label(text=recipient, icon="ERROR")
         col.separator()
         col.prop(self, "texture_folder")
         col.prop(self, "pack_images")

@@ -38,9 +38,10 @@ def why_not() -> str | None:
     reason = online.why_offline()
     if reason:
         return reason
-    if not addon.settings().has_key:
+    settings = addon.settings()
+    if not settings.has_key:
         return NO_KEY
-    return None
+    return settings.url_problem
 
 
 def run(

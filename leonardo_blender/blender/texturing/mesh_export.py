@@ -8,7 +8,9 @@ selection is made real for the call and the file is checked afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +99,27 @@ def smart_unwrap(context: bpy.types.Context, obj: bpy.types.Object) -> None:
         view_layer.objects.active = previous_active
 
 
+@contextlib.contextmanager
+def object_mode(context: bpy.types.Context, obj: bpy.types.Object) -> Iterator[None]:
+    """Leave Edit Mode (or another mode) for the duration, so the mesh data holds the latest edits and
+    can be read; go back to the user's mode afterwards, whatever happens."""
+    previous = obj.mode
+    if previous == "OBJECT":
+        yield
+        return
+    with context.temp_override(active_object=obj, object=obj):
+        bpy.ops.object.mode_set(mode="OBJECT")  # flushes Edit Mode changes into the mesh
+    try:
+        yield
+    finally:
+        if obj.name in context.view_layer.objects:
+            with context.temp_override(active_object=obj, object=obj):
+                bpy.ops.object.mode_set(mode=previous)
+
+
 def prepare(context: bpy.types.Context, obj: bpy.types.Object, *, auto_unwrap: bool) -> PreparedMesh:
-    """Make sure ``obj`` has UVs (unwrapping if allowed) and collect warnings."""
-    if obj.mode == "EDIT":
-        obj.update_from_editmode()
+    """Make sure ``obj`` has UVs (unwrapping if allowed) and collect warnings. Call it in Object Mode
+    (``object_mode``): in Edit Mode Blender keeps the mesh's data out of reach."""
     unwrapped = False
     if len(obj.data.uv_layers) == 0:
         if not auto_unwrap:

@@ -148,8 +148,12 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         if reason:
             self.report({"ERROR"}, reason)
             return {"CANCELLED"}
-        if not addon.settings().has_key:
+        settings = addon.settings()
+        if not settings.has_key:
             self.report({"ERROR"}, NO_KEY_MESSAGE)
+            return {"CANCELLED"}
+        if settings.url_problem:
+            self.report({"ERROR"}, settings.url_problem)
             return {"CANCELLED"}
         try:
             params = self._params(context)
@@ -263,8 +267,9 @@ class LEONARDO_OT_resume_job(_JobOperator):
         job = self._job()
         if job is None:
             return {"CANCELLED"}
-        if not addon.settings().has_key:
-            self.report({"ERROR"}, NO_KEY_MESSAGE)
+        settings = addon.settings()
+        if not settings.has_key or settings.url_problem:
+            self.report({"ERROR"}, settings.url_problem or NO_KEY_MESSAGE)
             return {"CANCELLED"}
         reason = texture_jobs.resume(job)
         if reason:

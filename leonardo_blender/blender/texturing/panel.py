@@ -12,6 +12,7 @@ import bpy
 
 from ...core.jobs import ENGINE_PROJECTION, ENGINE_TEXTURE_API, JobState, format_duration
 from .. import addon, online
+from ..seamless import prompt_helpers
 from . import engines, machinery, texture_jobs
 
 DOCUMENTED_COST = {True: 30, False: 150}
@@ -82,15 +83,20 @@ class LEONARDO_PT_texture(bpy.types.Panel):
             box = layout.box()
             box.label(text="Online access is off", icon="ERROR")
             box.label(text=online.OFFLINE_HINT if "Enable" in reason else reason)
-        if not addon.settings().has_key:
+        settings_now = addon.settings()
+        if not settings_now.has_key:
             box = layout.box()
             box.label(text="No API key yet", icon="KEY_HLT")
             box.operator("leonardo.open_preferences", text="Set API Key", icon="PREFERENCES")
+        elif settings_now.key_recipient:
+            self._draw_note(layout, settings_now.key_recipient)
 
         self._draw_selection(context, layout)
 
         col = layout.column(align=True)
-        col.prop(settings, "prompt", text="", placeholder="Prompt, e.g. rusty iron plates")
+        row = col.row(align=True)
+        row.prop(settings, "prompt", text="", placeholder="Prompt, e.g. rusty iron plates")
+        prompt_helpers.draw_buttons(row, "TEXTURE")
         col.prop(settings, "negative_prompt", text="", placeholder="Negative prompt (optional)")
         row = layout.row(align=True)
         row.prop(settings, "seed")

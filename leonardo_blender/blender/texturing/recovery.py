@@ -101,7 +101,8 @@ def resume_unfinished() -> list[str]:
     _adopt_jobs_of_this_file()
     journal = records.journal()
     resumed: list[str] = []
-    can_reach_service = online.why_offline() is None and addon.settings().has_key
+    settings = addon.settings()
+    can_reach_service = online.why_offline() is None and settings.has_key and not settings.url_problem
     for scene in bpy.data.scenes:
         for item in list(scene.leonardo.jobs):
             if not item.payload or texture_jobs.is_running(item.job_id):

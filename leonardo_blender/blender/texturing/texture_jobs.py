@@ -34,23 +34,28 @@ def start(
     auto_unwrap: bool,
     batch_id: str = "",
 ) -> tuple[TextureJob, tuple[str, ...]]:
-    """Export or capture ``obj`` and start its job on a worker. Returns the job and any warnings."""
+    """Export or capture ``obj`` and start its job on a worker. Returns the job and any warnings.
+
+    An object in Edit Mode is textured with its current edits (Object Mode for the export, then back)."""
     settings = addon.settings()
-    prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
-    job = TextureJob(
-        batch_id=batch_id,
-        params=params,
-        object_name=obj.name,
-        object_uid=applying.ensure_uid(obj),
-        scene_name=context.scene.name,
-        blend_path=bpy.data.filepath,
-        uv_map=prepared.uv_map,
-    )
-    obj_path = None
-    if engines.needs_obj_export(params.engine):
-        obj_path = addon.user_dir("exports") / f"{job.id}.obj"
-        mesh_export.export_obj(context, obj, obj_path)
-    mesh = mesh_capture.capture(context, obj, prepared.uv_map) if engines.needs_mesh_capture(params.engine) else None
+    with mesh_export.object_mode(context, obj):
+        prepared = mesh_export.prepare(context, obj, auto_unwrap=auto_unwrap)
+        job = TextureJob(
+            batch_id=batch_id,
+            params=params,
+            object_name=obj.name,
+            object_uid=applying.ensure_uid(obj),
+            scene_name=context.scene.name,
+            blend_path=bpy.data.filepath,
+            uv_map=prepared.uv_map,
+        )
+        obj_path = None
+        if engines.needs_obj_export(params.engine):
+            obj_path = addon.user_dir("exports") / f"{job.id}.obj"
+            mesh_export.export_obj(context, obj, obj_path)
+        mesh = (
+            mesh_capture.capture(context, obj, prepared.uv_map) if engines.needs_mesh_capture(params.engine) else None
+        )
     previous = (obj.leonardo.model_asset_id, obj.leonardo.mesh_fingerprint) if obj.leonardo.model_asset_id else None
     records.write_record(job)
     _launch(job, settings, obj_path=obj_path, mesh=mesh, previous_upload=previous)
