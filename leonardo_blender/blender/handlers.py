@@ -36,6 +36,9 @@ def on_save_pre(filepath: str = "", *_args: object) -> None:
             changed = storage.rewrite_job_maps(job, moved)
             if changed or job.blend_path != filepath:
                 job.blend_path = filepath
+                running = records.live.get(job.id)
+                if running is not None:
+                    running.blend_path = filepath  # later snapshots of the running job follow the file
                 records.write_record(job)
                 if job.state.paid:
                     records.journal().save(job)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -40,6 +41,29 @@ def texture_root(texture_folder: str, blend_path: str | None = None) -> Path:
     if texture_folder.startswith("//"):
         return Path(blend_path).resolve().parent / texture_folder[2:]
     return Path(bpy.path.abspath(texture_folder)).resolve()
+
+
+def unwritable_reason(texture_folder: str) -> str | None:
+    """Why maps could not be saved in the texture folder (checked before anything is paid), or None.
+
+    Creates the folder if it can, then writes and removes a probe file: permissions, a read-only
+    drive, a file in the way and names the file system refuses all show up here, not after paying."""
+    try:
+        root = texture_root(texture_folder)
+    except (OSError, ValueError) as exc:
+        return f"The texture folder '{texture_folder}' is not usable: {exc}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".leonardo-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return (
+            f"Maps cannot be saved in {root} ({reason}): choose another Texture Folder in the add-on "
+            "preferences, or save the .blend somewhere you can write"
+        )
+    return None
 
 
 def maps_dir_for(job: TextureJob, texture_folder: str) -> Path:

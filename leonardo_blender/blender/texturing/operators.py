@@ -17,7 +17,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from ...api.models import FRONT_ROTATION_OFFSETS, SEED_MAX
 from ...core.jobs import ENGINE_PROJECTION, JobState, TextureParams
 from ...core.model_families import DEFAULT_MODEL_ID, depth_guidance_problem
-from .. import addon, dispatcher, online, tasks
+from .. import addon, dispatcher, online, storage, tasks
 from ..properties import DIRECTION_ITEMS, ENGINE_ITEMS, OFFSET_TO_FACING, SD_VERSION_ITEMS
 from . import applying, engines, mesh_export, records, recovery, texture_jobs
 
@@ -155,6 +155,10 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         if settings.url_problem:
             self.report({"ERROR"}, settings.url_problem)
             return {"CANCELLED"}
+        unwritable = storage.unwritable_reason(settings.texture_folder)
+        if unwritable:
+            self.report({"ERROR"}, unwritable)
+            return {"CANCELLED"}
         try:
             params = self._params(context)
             objects = mesh_export.texturable_objects(context)
@@ -196,6 +200,8 @@ class LEONARDO_OT_texture_selected(bpy.types.Operator):
         if not finished:
             for job_id in job_ids:
                 texture_jobs.cancel(job_id)
+            # let the workers stop, so the job list shows them cancelled (with Resume) when we return
+            dispatcher.run_until(lambda: not any(texture_jobs.is_running(i) for i in job_ids), timeout=15)
             self.report({"ERROR"}, f"Gave up waiting after {timeout:.0f} s; resume the jobs from the panel later")
             return {"CANCELLED"}
         ok = True

@@ -46,6 +46,9 @@ class Running:
     latest: TextureJob
     #: Set with ``cancel`` when the add-on shuts down: the job stops but stays resumable.
     interrupted: threading.Event = field(default_factory=threading.Event)
+    #: The .blend the job belongs to, kept up to date on the main thread (a "Save As" mid-job moves it);
+    #: the worker's own copy of the record does not know.
+    blend_path: str = ""
 
 
 live: dict[str, Running] = {}
@@ -62,6 +65,23 @@ def journal() -> Journal:
 
 
 # -- records in the .blend -------------------------------------------------------------------------------
+
+
+def same_file(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not a or not b:
+        return False
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def belongs_to_open_file(job: TextureJob) -> bool:
+    """False while another .blend is open than the one the job was started in: its record and its
+    material wait (in the journal) until that file is opened again."""
+    return same_file(job.blend_path, bpy.data.filepath)
 
 
 def find_record(job_id: str) -> tuple[bpy.types.Scene, bpy.types.PropertyGroup] | tuple[None, None]:

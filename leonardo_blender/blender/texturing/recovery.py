@@ -27,15 +27,6 @@ INTERRUPTED_BEFORE_SUBMIT = "Interrupted before it reached the service; nothing 
 JOURNAL_KEEP_SECONDS = 30 * 24 * 3600
 
 
-def _same_file(a: str, b: str) -> bool:
-    if not a or not b:
-        return False
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return a == b
-
-
 def _maps_on_disk(job: TextureJob) -> bool:
     return bool(job.maps) and all(Path(path).is_file() for path in job.maps.values())
 
@@ -82,7 +73,10 @@ def _adopt_jobs_of_this_file() -> None:
     mine = [
         job
         for job in records.journal().all()
-        if job.id not in in_file and _same_file(job.blend_path, bpy.data.filepath) and job.state.paid
+        if job.id not in in_file
+        and job.blend_path
+        and records.same_file(job.blend_path, bpy.data.filepath)
+        and job.state.paid
     ]
     adopt(mine)
 

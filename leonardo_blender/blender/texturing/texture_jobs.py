@@ -100,7 +100,7 @@ def _launch(
         if generation_id
     )
     cancel = threading.Event()
-    running = records.Running(cancel=cancel, latest=job.snapshot())
+    running = records.Running(cancel=cancel, latest=job.snapshot(), blend_path=job.blend_path)
     records.live[job.id] = running
     mesh_path = records.mesh_path_for(job.id)
     client = LeonardoClient(settings.api_key, settings.base_url, timeouts=settings.timeouts, cancel=cancel)
@@ -139,8 +139,12 @@ def _launch(
 def _on_snapshot(snapshot: TextureJob) -> None:
     running = records.live.get(snapshot.id)
     if running is not None:
+        snapshot.blend_path = running.blend_path  # the main thread knows where the job lives now
         running.latest = snapshot
     engines.observe(snapshot)
+    if not records.belongs_to_open_file(snapshot):
+        records.journal().save(snapshot)  # another file is open: nothing goes into it; reopening resumes
+        return
     obj = applying.find_object(snapshot)
     if obj is not None and snapshot.model_asset_id and snapshot.mesh_fingerprint:
         link = obj.leonardo
