@@ -80,7 +80,7 @@ def chunks_of(png: bytes) -> list[tuple[bytes, bytes]]:
 
 def png_from_chunks(chunks: list[tuple[bytes, bytes]]) -> bytes:
     """A PNG with correct CRCs around whatever chunk bodies we give it."""
-    return imaging.PNG_SIGNATURE + b"".join(imaging._png_chunk(kind, body) for kind, body in chunks)
+    return imaging.png_format.PNG_SIGNATURE + b"".join(imaging.png_write._png_chunk(kind, body) for kind, body in chunks)
 
 
 def with_header(png: bytes, **fields: int) -> bytes:
@@ -109,7 +109,7 @@ def with_scanlines(png: bytes, scanlines: bytes) -> bytes:
 @pytest.mark.parametrize(("height", "width"), [(1, 1), (1, 9), (7, 1), (37, 53)])
 def test_pillow_reads_back_exactly_what_encode_png_wrote(filter_type, channels, mode, height, width):
     pixels = sample_image(height, width, channels, seed=height * width)
-    png = imaging._encode_png(pixels, compress_level=6, filter_type=filter_type)
+    png = imaging.png_write._encode_png(pixels, compress_level=6, filter_type=filter_type)
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         assert image.mode == mode
@@ -120,7 +120,7 @@ def test_pillow_reads_back_exactly_what_encode_png_wrote(filter_type, channels, 
 @pytest.mark.parametrize("filter_type", FILTERS)
 def test_sixteen_bit_grey_is_written_as_16_bit(filter_type):
     depth = sample_image(29, 31, 1, dtype=np.uint16, seed=3)
-    png = imaging._encode_png(depth, compress_level=6, filter_type=filter_type)
+    png = imaging.png_write._encode_png(depth, compress_level=6, filter_type=filter_type)
     assert chunks_of(png)[0][1][8:10] == bytes([16, 0])  # bit depth 16, colour type grey
     with Image.open(io.BytesIO(png)) as image:
         assert image.mode.startswith("I;16")
@@ -133,13 +133,13 @@ def test_adaptive_filtering_uses_several_filters_and_compresses_better_than_none
     adaptive = encode_png(pixels)
     filters_used = set(np.frombuffer(zlib.decompress(chunks_of(adaptive)[1][1]), np.uint8)[:: 1 + 64 * 3].tolist())
     assert len(filters_used) >= 2
-    assert len(adaptive) < len(imaging._encode_png(pixels, compress_level=6, filter_type=0))
+    assert len(adaptive) < len(imaging.png_write._encode_png(pixels, compress_level=6, filter_type=0))
 
 
 def test_encode_png_is_a_valid_png_file():
     png = encode_png(sample_image(3, 4, 4))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    kinds = [kind for kind, _body in imaging._png_chunks(png)]
+    kinds = [kind for kind, _body in imaging.png_read._png_chunks(png)]
     assert kinds == [b"IHDR", b"IDAT", b"IEND"]  # _png_chunks verifies every CRC on the way
 
 
@@ -179,7 +179,7 @@ def test_encode_png_accepts_non_contiguous_views():
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_decode_png_round_trips_every_filter_and_layout(filter_type, channels, dtype):
     pixels = sample_image(23, 41, channels, dtype=dtype, seed=channels)
-    png = imaging._encode_png(pixels, compress_level=6, filter_type=filter_type)
+    png = imaging.png_write._encode_png(pixels, compress_level=6, filter_type=filter_type)
     decoded = decode_png(png)
     assert decoded.dtype == dtype
     np.testing.assert_array_equal(decoded, pixels)
@@ -237,7 +237,7 @@ def test_decode_png_handles_every_filter_mixed_row_by_row(channels):
     filter_type=st.sampled_from(FILTERS),
 )
 def test_encode_decode_round_trip_property(pixels, filter_type):
-    png = imaging._encode_png(pixels, compress_level=1, filter_type=filter_type)
+    png = imaging.png_write._encode_png(pixels, compress_level=1, filter_type=filter_type)
     np.testing.assert_array_equal(decode_png(png), pixels)
     if pixels.dtype == np.uint8:
         np.testing.assert_array_equal(pillow_array(png), pixels)
@@ -418,14 +418,14 @@ def test_image_size_of_non_images_is_an_error(data):
 @pytest.fixture
 def pillow_first(monkeypatch):
     """decode_image as on a development machine: Pillow decides, whatever else this process loaded."""
-    monkeypatch.setattr(imaging, "_openimageio_decoder", lambda: None)
+    monkeypatch.setattr(imaging.decoders, "_openimageio_decoder", lambda: None)
 
 
 @pytest.fixture
 def builtin_only(monkeypatch):
     """decode_image as in Blender 4.2's Python: neither OpenImageIO nor Pillow."""
-    monkeypatch.setattr(imaging, "_openimageio_decoder", lambda: None)
-    monkeypatch.setattr(imaging, "_pillow_decoder", lambda: None)
+    monkeypatch.setattr(imaging.decoders, "_openimageio_decoder", lambda: None)
+    monkeypatch.setattr(imaging.decoders, "_pillow_decoder", lambda: None)
 
 
 def test_decode_image_agrees_with_pillow_on_jpeg_and_webp(pillow_first):
@@ -558,10 +558,10 @@ for source in sorted(folder.glob("*.in")):
         np.save(folder / (source.stem + ".npy"), imaging.decode_image(data))
     except imaging.ImageDecodeError as error:
         report["errors"][source.stem] = [type(error).__name__, str(error)]
-oiio = imaging._openimageio.get()
+oiio = imaging.decoders._openimageio.get()
 for source in sorted(folder.glob("*.raw")):  # straight to OpenImageIO, past the structural checks
     try:
-        imaging._decode_with_openimageio(oiio, source.read_bytes(), "jpeg")
+        imaging.decoders._decode_with_openimageio(oiio, source.read_bytes(), "jpeg")
         report["errors"][source.stem] = None
     except imaging.ImageDecodeError as error:
         report["errors"][source.stem] = [type(error).__name__, str(error)]
@@ -639,7 +639,7 @@ def test_write_png_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatc
     def failing_replace(source, destination):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(imaging.os, "replace", failing_replace)
+    monkeypatch.setattr(imaging.png_write.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk on fire"):
         write_png(target, np.zeros((4, 4), np.uint16))
     assert target.read_bytes() == b"old"
