@@ -22,6 +22,7 @@ from bpy.props import (
 
 from ..core.jobs import ENGINE_AUTO, JobState
 from ..core.model_families import DEFAULT_MODEL_ID, KNOWN_MODELS, depth_guidance_problem
+from .seamless.properties import LEONARDO_PG_seamless, LEONARDO_PG_seamless_runtime
 
 #: Which way the model faces (Blender axis) -> ``front_rotation_offset`` degrees sent to the service.
 FACING_TO_OFFSET = {"NEG_Y": 0, "POS_X": 90, "NEG_X": -90, "POS_Y": 180}
@@ -185,6 +186,7 @@ class LEONARDO_PG_scene(bpy.types.PropertyGroup):
     )
     jobs: CollectionProperty(type=LEONARDO_PG_job)  # type: ignore[valid-type]
     active_job_index: IntProperty(default=0)  # type: ignore[valid-type]
+    seamless: PointerProperty(type=LEONARDO_PG_seamless)  # type: ignore[valid-type]
 
     @property
     def front_rotation_offset(self) -> int:
@@ -260,6 +262,7 @@ class LEONARDO_PG_runtime(bpy.types.PropertyGroup):
     cost_full: IntProperty(default=-1)  # type: ignore[valid-type]
     cost_view: IntProperty(default=-1)  # type: ignore[valid-type]
     cost_view_size: IntProperty(default=0)  # type: ignore[valid-type]
+    seamless: PointerProperty(type=LEONARDO_PG_seamless_runtime)  # type: ignore[valid-type]
 
 
 def runtime() -> LEONARDO_PG_runtime:

@@ -134,6 +134,8 @@ class SeamlessParams:
     normal_strength: float = 1.0
     scale: float = 1.0
     projection: str = "UV"
+    #: The init image's id once the worker uploaded ``init_image_path`` (``POST /init-image``).
+    init_image_id: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SeamlessParams:
@@ -151,11 +153,26 @@ class Candidate:
     #: Set when this image replaced another: "UPSCALE", "UNIVERSAL_UPSCALER", "NOBG"...
     transform: str = ""
     variation_id: str = ""
+    #: A variation: the candidate it is made from, its request's options (universal upscaler style,
+    #: creativity, multiplier), and where it stands: "REQUESTED" (not sent), "SUBMITTING" (sent, no
+    #: answer recorded), "GENERATING" (``variation_id`` known), "DONE", "FAILED" ("" for generated images).
+    source: int = -1
+    options: dict[str, Any] = field(default_factory=dict)
+    status: str = ""
+    submitted_at: float | None = None
+    accepted_at: float | None = None
+    cost: int | None = None
+    error: str = ""
+    #: The downloaded image's real size (alchemy and upscalers serve other sizes than asked).
+    width: int = 0
+    height: int = 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Candidate:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        candidate = cls(**{k: v for k, v in data.items() if k in known})
+        candidate.options = dict(candidate.options) if isinstance(candidate.options, dict) else {}
+        return candidate
 
 
 @dataclass(frozen=True)
