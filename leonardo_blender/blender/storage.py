@@ -131,10 +131,17 @@ def _move_remaining_map_folders(root: Path, target_root: Path, moved: dict[str, 
 
 
 def rewrite_job_maps(job: TextureJob, moved: dict[str, str]) -> bool:
+    """Point the job's maps, views and seamless candidates at the files' new places."""
     changed = False
     for map_type, path in list(job.maps.items()):
         if path in moved:
             job.maps[map_type] = moved[path]
+            changed = True
+    for item in (*job.views, *job.candidates):
+        field = "image_path" if hasattr(item, "image_path") else "path"
+        path = getattr(item, field)
+        if path in moved:
+            setattr(item, field, moved[path])
             changed = True
     return changed
 

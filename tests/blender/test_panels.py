@@ -60,7 +60,16 @@ class RecordingLayout:
         pass
 
 
-PANELS = ["LEONARDO_PT_texture", "LEONARDO_PT_jobs", "LEONARDO_PT_account", "LEONARDO_PT_assets", "LEONARDO_PT_history"]
+PANELS = [
+    "LEONARDO_PT_texture",
+    "LEONARDO_PT_jobs",
+    "LEONARDO_PT_seamless",
+    "LEONARDO_PT_seamless_candidates",
+    "LEONARDO_PT_seamless_history",
+    "LEONARDO_PT_account",
+    "LEONARDO_PT_assets",
+    "LEONARDO_PT_history",
+]
 
 
 def draw(panel_name: str) -> list[str]:

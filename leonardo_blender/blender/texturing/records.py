@@ -153,7 +153,14 @@ def why_not_resumable(job: TextureJob) -> str | None:
     if job.engine_used == ENGINE_SEAMLESS:
         if job.generation_id is not None or job.state in (JobState.SUBMITTING, JobState.RECONCILING):
             return None
-        return None if job.retry_free else "This job never reached the service; generate again"
+        if job.retry_free:
+            return None
+        if job.submitted_at is not None:
+            return (
+                "The service never confirmed this generation; look for it in the Seamless History "
+                "(it may exist) before generating again"
+            )
+        return "This job never reached the service, so nothing was charged; generate again"
     if job.projection or job.views:
         if not mesh_path_for(job.id).is_file():  # depth maps and the bake need the captured mesh
             return "The mesh captured for this job is gone; texture the object again"

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import bpy
 
-from ...core.jobs import JobState, TextureJob
+from ...core.jobs import ENGINE_SEAMLESS, JobState, TextureJob
 from .. import addon, online
 from . import applying, records, texture_jobs
 
-INTERRUPTED_BEFORE_SUBMIT = "Interrupted before it reached the service; nothing was charged. Texture again."
+INTERRUPTED_BEFORE_SUBMIT = (
+    "Interrupted before it reached the service; nothing was charged. Resume it to send it now, or texture again."
+)
 JOURNAL_KEEP_SECONDS = 30 * 24 * 3600
 
 
@@ -32,12 +34,15 @@ def _maps_on_disk(job: TextureJob) -> bool:
 
 
 def interrupted_before_paying(job: TextureJob) -> bool:
-    """True for a job stopped before any paid request could have been sent (nothing to look for)."""
-    sent = job.has_paid_work or any(view.submitted_at is not None for view in job.views)
-    if job.state in (JobState.EXPORTING, JobState.UPLOADING):
+    """True for a job stopped before any paid request could have been sent (nothing to look for).
+
+    Such a job is marked failed with Resume offered (``retry_free``): reopening a file never spends
+    credits on its own; the user decides whether to send what was queued."""
+    sent = job.has_paid_work or any(view.submitted_at is not None for view in job.views) or job.submitted_at
+    if job.state in (JobState.EXPORTING, JobState.UPLOADING, JobState.QUEUED):
         return not sent
     if job.state is JobState.SUBMITTING:
-        if job.projection or job.views:
+        if job.engine_used == ENGINE_SEAMLESS or job.projection or job.views:
             return not sent
         return not job.model_asset_id
     return False
@@ -114,6 +119,7 @@ def resume_unfinished() -> list[str]:
                 applying.apply(job)
             elif interrupted_before_paying(job):
                 job.fail(INTERRUPTED_BEFORE_SUBMIT)
+                job.retry_free = True
                 records.write_record(job)
             elif job.state in records.RESUMABLE:
                 if can_reach_service and texture_jobs.resume(job) is None:
