@@ -8,7 +8,9 @@ developer's own Blender configuration. The network side is the local emulator on
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +24,8 @@ import addon_utils
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# no leftover user folder per test session
+atexit.register(shutil.rmtree, os.environ["BLENDER_USER_RESOURCES"], ignore_errors=True)
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 

@@ -80,7 +80,8 @@ def chunks_of(png: bytes) -> list[tuple[bytes, bytes]]:
 
 def png_from_chunks(chunks: list[tuple[bytes, bytes]]) -> bytes:
     """A PNG with correct CRCs around whatever chunk bodies we give it."""
-    return imaging.png_format.PNG_SIGNATURE + b"".join(imaging.png_write._png_chunk(kind, body) for kind, body in chunks)
+    body = b"".join(imaging.png_write._png_chunk(kind, body) for kind, body in chunks)
+    return imaging.png_format.PNG_SIGNATURE + body
 
 
 def with_header(png: bytes, **fields: int) -> bytes:
