@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "leonardo_blender"
 MANIFEST = ROOT / "blender_manifest.toml"
-EXCLUDED_DIRS = {"__pycache__", "emulator"}
+EXCLUDED_DIRS = {"__pycache__", "emulator", "cli"}  # dev tools: they need a checkout (and Pillow)
 
 
 def manifest_version() -> str:

@@ -109,7 +109,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--samples", type=_bounded_int(1, 4096, "the samples"), default=32, help="Cycles samples per pixel"
     )
     parser.add_argument("--job-seconds", type=_seconds, default=3.0, help="emulator: how long a job takes")
+    parser.add_argument(
+        "--seamless",
+        metavar="PROMPT",
+        help="instead: generate a seamless tileable material from PROMPT and render it on a tiled floor "
+        "(outputs in out/demo_seamless unless --out is given)",
+    )
     args = parser.parse_args(argv)
+    if args.seamless is not None:
+        if not args.seamless.strip():
+            parser.error('--seamless needs a prompt, e.g. --seamless "mossy cobblestone"')
+        if args.mesh is not None or args.preview or args.engine != "auto" or args.withdrawn:
+            parser.error(
+                "--seamless makes a material for a floor: it takes no --mesh, --preview, --engine or --withdrawn"
+            )
+        if args.out == ROOT / "out" / "demo":
+            args.out = ROOT / "out" / "demo_seamless"
     if args.live and args.withdrawn:
         parser.error("--withdrawn is an emulator switch; it cannot be combined with --live")
     return args
@@ -226,6 +241,12 @@ def blender_command(args: argparse.Namespace, out: Path, mesh: Path | None, work
     return command
 
 
+def seamless_command(args: argparse.Namespace, out: Path) -> list[str]:
+    command = [sys.executable, str(ROOT / "scripts" / "demo_seamless_blender.py"), "--out", str(out)]
+    command += ["--prompt", args.seamless, "--seed", str(args.seed), "--samples", str(args.samples)]
+    return command
+
+
 def run(args: argparse.Namespace) -> int:
     out = prepare_out(args.out)
     mesh = check_mesh(args.mesh, out) if args.mesh is not None else None
@@ -249,7 +270,8 @@ def run(args: argparse.Namespace) -> int:
                 env["LEONARDO_API_BASE_URL"] = url
                 withdrawn = " (3D texture endpoint withdrawn, as on the live service)" if args.withdrawn else ""
                 print(f"Emulator running at {url}{withdrawn}", flush=True)
-            child = subprocess.Popen(blender_command(args, out, mesh, work), env=env, cwd=ROOT)
+            command = seamless_command(args, out) if args.seamless else blender_command(args, out, mesh, work)
+            child = subprocess.Popen(command, env=env, cwd=ROOT)
             try:
                 status = child.wait()
             except KeyboardInterrupt:  # Ctrl-C reached Blender too: it stops and says so itself, once

@@ -58,6 +58,12 @@ def make_inputs(folder: Path) -> None:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     bpy.ops.mesh.primitive_cube_add(size=2.0)
     bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
+    # The command line's kit: two crates and a barrel.
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    for index, name in enumerate(("Crate.001", "Crate.002", "Barrel")):
+        bpy.ops.mesh.primitive_cube_add(size=1.0, location=(2.0 * index, 0.0, 0.0))
+        bpy.context.active_object.name = name
+    bpy.ops.wm.save_as_mainfile(filepath=str(folder / "kit.blend"))
 
 
 def inspect(path: Path) -> dict:

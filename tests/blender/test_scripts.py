@@ -272,6 +272,25 @@ def test_pipeline_recipe_with_the_bpy_module_textures_and_saves(tmp_path, inputs
     assert maps and all(i["exists"] and i["filepath"].startswith("//textures/leonardo/rusty-iron-") for i in maps)
 
 
+def test_cli_as_shown_textures_the_matching_objects(tmp_path, inputs):
+    """The README's command line, as written (the key and scene.blend substituted)."""
+    block = _readme_block_after("A command line textures the meshes of a .blend")
+    words = shlex.split(block.replace("\\\n", " "), comments=True)
+    assert words[0] == "LEONARDO_API_KEY=…" and words[1:4] == [".venv/bpy-5.0/bin/python", "-m", "leonardo_blender.cli"]
+    scene = tmp_path / "scene.blend"
+    scene.write_bytes((inputs / "kit.blend").read_bytes())
+    argv = [str(scene) if word == "scene.blend" else word for word in words[1:]]
+    argv = [str(tmp_path / "textured.blend") if word == "textured.blend" else word for word in argv]
+    with Emulator(EmulatorConfig(job_seconds=0.3, texture_size=64)) as emulator:
+        env = clean_env(tmp_path, LEONARDO_API_KEY=emulator.api_key, LEONARDO_API_BASE_URL=emulator.base_url)
+        result = run(argv, env, timeout=300)
+        prompts = [g.prompt for g in emulator.state.texture_generations.values()]
+    succeeded(result)
+    assert prompts == ["rusty iron", "rusty iron"], "only the two crates"
+    saved = inspect_blend(tmp_path / "textured.blend", tmp_path)
+    assert sum(name.startswith("Leonardo rusty iron") for name in saved["materials"]) >= 1
+
+
 # --- scripts/demo as the README shows it ---------------------------------------------------------------
 
 
@@ -341,6 +360,19 @@ def test_demo_withdrawn_shows_the_fallback_once(tmp_path):
     assert "3D texture endpoint withdrawn" in stdout
     assert "engine AUTO, facing 0, full" in stdout and "engine PROJECTION, 5 views" in stdout
     assert stdout.count(FALLBACK_WORDS) == 1, "the fallback is said once"
+
+
+@pytest.mark.slow
+def test_demo_seamless_renders_a_tiled_floor(tmp_path):
+    stdout = succeeded(run(as_shown('scripts/demo --seamless "mossy cobblestone"'), clean_env(tmp_path)))
+    assert leftovers(tmp_path) == [], "the demo left temporary folders behind"
+    blend, png = printed_path(stdout, "Saved"), printed_path(stdout, "Render")
+    assert blend == ROOT / "out" / "demo_seamless" / "leonardo_seamless.blend" and png.is_file()
+    saved = inspect_blend(blend, tmp_path)
+    tiles = [i for i in saved["images"] if i["name"].startswith("Leonardo ")]
+    assert tiles and all(image["exists"] for image in tiles), saved["images"]
+    stats = picture_stats(png)
+    assert stats["model"] > 0.3, stats  # the floor fills the lower part of the picture
 
 
 # --- scripts/demo: bad input is one line on stderr, never a traceback -------------------------------------

@@ -40,6 +40,23 @@ _PROMPT_COLORS: dict[str, tuple[int, int, int]] = {
     "gray": (128, 128, 128),
     "white": (235, 235, 230),
     "black": (25, 25, 28),
+    # material words, so demo prompts ("mossy cobblestone", "rusty iron") look like what they say
+    "moss": (85, 115, 55),
+    "mossy": (85, 115, 55),
+    "cobblestone": (125, 120, 110),
+    "cobble": (125, 120, 110),
+    "brick": (150, 65, 45),
+    "rust": (150, 75, 40),
+    "rusty": (150, 75, 40),
+    "iron": (95, 95, 100),
+    "metal": (150, 150, 155),
+    "bronze": (140, 100, 50),
+    "copper": (180, 100, 60),
+    "patina": (80, 140, 120),
+    "marble": (225, 225, 218),
+    "sand": (200, 180, 130),
+    "grass": (75, 140, 55),
+    "leather": (110, 70, 40),
 }
 
 
