@@ -261,3 +261,21 @@ def test_a_killed_blender_pays_each_view_exactly_once(addon, online, clean_scene
         assert slow.count("POST", "/init-image") == uploads, "depth maps were uploaded again"
         bpy.ops.wm.open_mainfile(filepath=str(blend))
         assert material_of(bpy.data.objects["Survivor"]).get("leonardo_engine") == "PROJECTION"
+
+
+def test_the_button_shows_what_a_projection_costs_before_submitting(service, engines, addon):
+    from tests.blender.test_panels import draw
+
+    settings = bpy.context.scene.leonardo
+    settings.engine = "PROJECTION"
+    assert "Texture Selected · 20 credits (est.)" in draw("LEONARDO_PT_texture")  # before the calculator
+    assert bpy.ops.leonardo.refresh_account() == {"FINISHED"}
+    assert bpy.ops.leonardo.wait_jobs(timeout=30) == {"FINISHED"}
+    view = bpy.context.window_manager.leonardo.cost_view
+    assert view > 0
+    requests = service.requests_for("POST", "/pricing-calculator")
+    assert any(r.json_body["service"] == "IMAGE_GENERATION" for r in requests)
+    assert f"Texture Selected · {5 * view} credits" in draw("LEONARDO_PT_texture")
+    settings.preview = True
+    assert f"Texture Selected · {view} credits" in draw("LEONARDO_PT_texture")
+    settings.preview = False

@@ -146,6 +146,18 @@ def test_timeout_leaves_a_resumable_job(make_emulator, tmp_path):
     assert recorder.states[0] is JobState.GENERATING
 
 
+def test_resume_after_the_timeout_gets_a_fresh_timeout(make_emulator, tmp_path):
+    """Defect 11: the timeout counted from the original acceptance, so a resumed job failed at once."""
+    emu = make_emulator(job_seconds=1.5)
+    settings = PipelineSettings(poll_interval=0.05, job_timeout=0.8)
+    job, _ = run(emu, tmp_path, settings=settings)
+    assert job.state is JobState.FAILED and "No result" in job.error
+    job.accepted_at = (job.accepted_at or 0.0) - 3600.0  # resumed an hour later: far past any timeout
+    resumed, _ = run(emu, tmp_path, job=job, obj=False, settings=settings)
+    assert resumed.state is JobState.DOWNLOADED, resumed.error
+    assert emu.count("POST", "/generations-texture") == 1
+
+
 def test_cancel_stops_polling_quickly(make_emulator, tmp_path):
     emu = make_emulator(job_seconds=30.0)
     cancel = threading.Event()
