@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -27,9 +27,20 @@ from ..scheduler import Suspend
 from ..slots import SlotPool
 
 T = TypeVar("T")
+G = TypeVar("G", bound="Listed")
 Publish = Callable[[TextureJob], None]
 #: Decodes downloaded image bytes to an (H, W, 3|4) uint8 array (the Blender layer may hop to the main thread).
 ImageDecoder = Callable[[bytes], np.ndarray]
+
+
+class Listed(Protocol):
+    """What a listed generation offers for finding a lost one (texture and image generations both do)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def created_at(self) -> str | None: ...
 
 
 @dataclass
@@ -83,6 +94,7 @@ class JobContext:
         self.durations = durations if durations is not None else polling.Durations()
         self.waker = waker
         self._poll_errors: dict[str, int] = {}
+        self._user_id: str | None = None
         #: The timeout counts from the later of the acceptance and this run's start, so a job resumed
         #: after the timeout gets a full timeout again instead of failing at once.
         self.run_started = time.time()
@@ -136,6 +148,40 @@ class JobContext:
 
     def next_poll_delay(self, accepted: float, kind: str) -> float:
         return polling.next_delay(time.time() - accepted, self.durations.expected(kind), self.settings.poll_interval)
+
+    # -- lost answers --------------------------------------------------------------------------------
+
+    def user_id(self) -> str:
+        """The account's user id (asked once per job run), for listing its generations."""
+        if self._user_id is None:
+            self._user_id = self.client.me().user_id
+        return self._user_id
+
+    def find_lost_create(
+        self,
+        listing: Callable[[], Iterable[G]],
+        matches: Callable[[G], bool],
+        *,
+        sent_at: float | None,
+        also_taken: Iterable[str] = (),
+    ) -> G | None:
+        """The generation a paid create made although its answer was lost, or None (it is never re-sent).
+
+        Looks ``reconcile_attempts`` times (the new job may take a moment to be listed) for the newest
+        generation that ``matches`` (same prompt, seed...), was created since shortly before the request
+        was sent, and is not already some other job's."""
+        settings = self.settings
+        since = (sent_at or self.job.created_at) - 300.0
+        taken = set(settings.known_generation_ids) | set(also_taken)
+        for attempt in range(settings.reconcile_attempts):
+            found = [
+                g for g in listing() if g.id not in taken and matches(g) and epoch(g.created_at, default=since) >= since
+            ]
+            if found:
+                return max(found, key=lambda g: epoch(g.created_at, default=0.0))
+            if attempt + 1 < settings.reconcile_attempts:
+                self.wait(settings.reconcile_wait)
+        return None
 
     # -- concurrency slots ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from ..model_families import DEFAULT_MODEL_ID, depth_guidance_problem, preproces
 from ..polling import kind_of
 from ..projection import MeshArrays, ProjectionBaker, ViewSpec, plan_views, rasterize_uv, render_depth
 from ..scheduler import Suspend
-from .base import ImageDecoder, JobContext, epoch
+from .base import ImageDecoder, JobContext
 
 #: What each view adds to the user's prompt, so the generator draws that side of the object.
 VIEW_HINTS = {
@@ -59,7 +59,6 @@ class ProjectionSteps:
         self.mesh_path = mesh_path
         self.decode_image = decode_image
         self._mesh: MeshArrays | None = None
-        self._user_id: str | None = None
 
     @property
     def model_id(self) -> str:
@@ -252,31 +251,20 @@ class ProjectionSteps:
     def _reconcile(self, view: ViewStep) -> None:
         """Adopt the generation a lost answer created (same prompt and seed, created since), or give up
         without sending it again."""
-        job, settings, client = self.ctx.job, self.ctx.settings, self.ctx.client
-        if self._user_id is None:
-            self._user_id = client.me().user_id
-        since = (view.submitted_at or job.created_at) - 300.0
-        taken = set(settings.known_generation_ids) | {v.generation_id for v in job.views if v.generation_id}
-        for attempt in range(settings.reconcile_attempts):
-            candidates = [
-                g
-                for g in client.image_generations_for_user(self._user_id)
-                if g.prompt == view.prompt
-                and g.id not in taken
-                and (g.seed is None or g.seed == job.seed_used)
-                and epoch(g.created_at, default=since) >= since
-            ]
-            if candidates:
-                newest = max(candidates, key=lambda g: epoch(g.created_at, default=0.0))
-                self._accepted(view, newest.id, None)
-                return
-            if attempt + 1 < settings.reconcile_attempts:
-                self.ctx.wait(settings.reconcile_wait)
-        raise errors.LeonardoError(
-            f"The service did not confirm the {view.name} view's request and it is not in the account's history",
-            fix="It was not sent again, so nothing was charged twice; resume later to look again.",
-            action="retry",
+        job = self.ctx.job
+        found = self.ctx.find_lost_create(
+            lambda: self.ctx.client.image_generations_for_user(self.ctx.user_id()),
+            lambda g: g.prompt == view.prompt and (g.seed is None or g.seed == job.seed_used),
+            sent_at=view.submitted_at,
+            also_taken=[v.generation_id for v in job.views if v.generation_id],
         )
+        if found is None:
+            raise errors.LeonardoError(
+                f"The service did not confirm the {view.name} view's request and it is not in the account's history",
+                fix="It was not sent again, so nothing was charged twice; resume later to look again.",
+                action="retry",
+            )
+        self._accepted(view, found.id, None)
 
     def _owner(self, view: ViewStep) -> str:
         """The concurrency slot a view's generation holds while in flight."""

@@ -31,7 +31,7 @@ from ..jobs import ENGINE_SEAMLESS, Candidate, JobState, SeamlessParams, Texture
 from ..model_families import DEFAULT_MODEL_ID
 from ..polling import kind_of
 from ..scheduler import Suspend
-from .base import ImageDecoder, JobContext, epoch
+from .base import ImageDecoder, JobContext
 from .seamless_variations import DONE, VariationSteps
 
 # -- files of a candidate and its maps (pure; the Blender layer uses them too) ---------------------------
@@ -101,7 +101,6 @@ class SeamlessSteps:
     def __init__(self, ctx: JobContext, *, decode_image: ImageDecoder) -> None:
         self.ctx = ctx
         self.decode_image = decode_image
-        self._user_id: str | None = None
         self.variations = VariationSteps(ctx)
 
     @property
@@ -208,30 +207,19 @@ class SeamlessSteps:
 
     def _reconcile(self) -> None:
         """Adopt the generation a lost answer created (same prompt and seed, created since); never resend."""
-        job, settings, client = self.ctx.job, self.ctx.settings, self.ctx.client
-        if self._user_id is None:
-            self._user_id = client.me().user_id
-        since = (job.submitted_at or job.created_at) - 300.0
-        for attempt in range(settings.reconcile_attempts):
-            found = [
-                g
-                for g in client.image_generations_for_user(self._user_id)
-                if g.prompt == job.params.prompt
-                and g.id not in settings.known_generation_ids
-                and (g.seed is None or g.seed == job.seed_used)
-                and epoch(g.created_at, default=since) >= since
-            ]
-            if found:
-                newest = max(found, key=lambda g: epoch(g.created_at, default=0.0))
-                self._accepted(newest.id, None)
-                return
-            if attempt + 1 < settings.reconcile_attempts:
-                self.ctx.wait(settings.reconcile_wait)
-        raise errors.LeonardoError(
-            "The service did not confirm the seamless generation and it is not in the account's history",
-            fix="It was not sent again, so nothing was charged twice; look for it in the Seamless History later.",
-            action="retry",
+        job = self.ctx.job
+        found = self.ctx.find_lost_create(
+            lambda: self.ctx.client.image_generations_for_user(self.ctx.user_id()),
+            lambda g: g.prompt == job.params.prompt and (g.seed is None or g.seed == job.seed_used),
+            sent_at=job.submitted_at,
         )
+        if found is None:
+            raise errors.LeonardoError(
+                "The service did not confirm the seamless generation and it is not in the account's history",
+                fix="It was not sent again, so nothing was charged twice; look for it in the Seamless History later.",
+                action="retry",
+            )
+        self._accepted(found.id, None)
 
     def _poll(self) -> None:
         job = self.ctx.job

@@ -19,7 +19,7 @@ from ..fingerprint import LINKED, obj_fingerprint
 from ..jobs import ENGINE_TEXTURE_API, JobState
 from ..polling import kind_of
 from ..scheduler import Suspend
-from .base import JobContext, epoch
+from .base import JobContext
 
 
 class TextureApiSteps:
@@ -126,31 +126,24 @@ class TextureApiSteps:
 
     def _reconcile(self) -> None:
         """Find the generation a lost answer created, by model, prompt and time; never re-send it."""
-        job, settings = self.ctx.job, self.ctx.settings
-        assert job.model_asset_id is not None
-        since = (job.submitted_at or job.created_at) - 300.0
-        for attempt in range(settings.reconcile_attempts):
-            candidates = [
-                g
-                for g in self.ctx.client.texture_generations_for_model(job.model_asset_id)
-                if g.prompt == job.params.prompt
-                and g.id not in settings.known_generation_ids
-                and epoch(g.created_at, default=since) >= since
-            ]
-            if candidates:
-                newest = max(candidates, key=lambda g: epoch(g.created_at, default=0.0))
-                job.generation_id = newest.id
-                job.accepted_at = job.submitted_at or time.time()
-                job.move_to(JobState.GENERATING)
-                self.ctx.emit()
-                return
-            if attempt + 1 < settings.reconcile_attempts:
-                self.ctx.wait(settings.reconcile_wait)
-        raise errors.LeonardoError(
-            "The service did not confirm the texture request and it is not in the model's history",
-            fix="It was not sent again, so nothing was charged twice; check the history later or retry.",
-            action="",
+        job = self.ctx.job
+        model_asset_id = job.model_asset_id
+        assert model_asset_id is not None
+        found = self.ctx.find_lost_create(
+            lambda: self.ctx.client.texture_generations_for_model(model_asset_id),
+            lambda g: g.prompt == job.params.prompt,
+            sent_at=job.submitted_at,
         )
+        if found is None:
+            raise errors.LeonardoError(
+                "The service did not confirm the texture request and it is not in the model's history",
+                fix="It was not sent again, so nothing was charged twice; check the history later or retry.",
+                action="",
+            )
+        job.generation_id = found.id
+        job.accepted_at = job.submitted_at or time.time()
+        job.move_to(JobState.GENERATING)
+        self.ctx.emit()
 
     def _poll(self) -> TextureGeneration:
         job = self.ctx.job
