@@ -198,3 +198,12 @@ def params_of(row: bpy.types.PropertyGroup, context: bpy.types.Context) -> Textu
     )
     seed = int(row.seed) if row.seed else base.seed
     return replace(base, prompt=row.prompt, negative_prompt=row.negative_prompt, seed=seed)
+
+
+def forget_generation(state: bpy.types.PropertyGroup, generation_id: str) -> None:
+    """After a delete: drop the generation's rows from a history list (``history``, ``history_index``)."""
+    for index in reversed(range(len(state.history))):
+        if state.history[index].generation_id == generation_id:
+            state.history.remove(index)
+    state.history_index = min(state.history_index, max(0, len(state.history) - 1))
+    state.history_state = "Generation deleted"

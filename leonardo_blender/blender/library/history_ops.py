@@ -16,7 +16,7 @@ from .. import material, online, tasks
 from ..properties import OFFSET_TO_FACING, runtime
 from ..texturing import applying, records, texture_jobs
 from . import history
-from .history import active_generation, local_jobs_by_generation, material_for_generation, params_of
+from .history import active_generation, forget_generation, local_jobs_by_generation, material_for_generation, params_of
 
 # -- operators ------------------------------------------------------------------------------------------
 
@@ -186,12 +186,7 @@ class LEONARDO_OT_delete_generation(_GenerationOperator):
         generation_id = row.generation_id
 
         def done(_deleted: str) -> None:
-            state = runtime()
-            for index in reversed(range(len(state.history))):
-                if state.history[index].generation_id == generation_id:
-                    state.history.remove(index)
-            state.history_index = min(state.history_index, max(0, len(state.history) - 1))
-            state.history_state = "Generation deleted"
+            forget_generation(runtime(), generation_id)
 
         def failed(message: str, action: str) -> None:
             runtime().history_error = message

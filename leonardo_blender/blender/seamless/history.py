@@ -24,6 +24,7 @@ from ...core.pipeline.projection import TEXTURE_HINT
 from ...core.pipeline.seamless import candidate_file
 from ...core.safe_names import safe_file_stem
 from .. import addon, online, tasks
+from ..library.history import forget_generation
 from ..texturing import records, texture_jobs
 from . import applying
 from .operators import selected_meshes
@@ -268,12 +269,7 @@ class LEONARDO_OT_seamless_history_delete(bpy.types.Operator):
         generation_id = row.generation_id
 
         def done(_deleted: str) -> None:
-            state = runtime()
-            for index in reversed(range(len(state.history))):
-                if state.history[index].generation_id == generation_id:
-                    state.history.remove(index)
-            state.history_index = min(state.history_index, max(0, len(state.history) - 1))
-            state.history_state = "Generation deleted"
+            forget_generation(runtime(), generation_id)
 
         def failed(message: str, action: str) -> None:
             runtime().history_error = message
