@@ -1,7 +1,7 @@
 """Benchmark: local (non-network) time of the projection engine per view.
 
     .venv/bpy-5.0/bin/python benchmarks/projection_bake.py [--triangles 100000] [--bake-size 2048]
-        [--view-size 1024] [--repeat 3] [--no-scaling] [--huge]
+        [--view-size 1024] [--repeat 3] [--no-scaling] [--huge] [--json RESULT.json]
 
 Builds a synthetic UV sphere (one rectangular island covering about 92% of the UV square: a
 pessimistic layout, most real unwraps cover 60-70%), plans the five views of a full texture, renders
@@ -10,12 +10,14 @@ and fills the result. Prints the time of each step, the total and the local time
 (total / views); then how that scales with the triangle count and the bake size. The 1M triangles x
 4096 px case needs several GB of memory and runs only with ``--huge``. Each figure is the best of
 ``--repeat`` runs (the machine may be shared). Target: at most 1 s of local time per view for 100k
-triangles at 2048 px. Not a test: it asserts nothing.
+triangles at 2048 px. Not a test: it asserts nothing. ``--json`` also writes the main case's figures
+to a file (``scripts/bench`` reads them for its table).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -114,6 +116,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is shown")
     parser.add_argument("--no-scaling", action="store_true", help="only the main case")
     parser.add_argument("--huge", action="store_true", help="include 1M triangles x 4096 px (several GB)")
+    parser.add_argument("--json", type=Path, help="also write the main case's figures to this file")
     args = parser.parse_args()
 
     mesh = sphere_with(args.triangles)
@@ -121,6 +124,18 @@ def main() -> int:
     print_job(mesh, result, args.bake_size, args.view_size, args.repeat)
     per_view = result["best"]["local time per view"]  # type: ignore[index]
     print(f"  target <= 1 s of local time per view (best): {'met' if per_view <= 1.0 else 'MISSED'}")
+    if args.json:
+        figures = {
+            "triangles": mesh.triangle_count,
+            "bake_size": args.bake_size,
+            "view_size": args.view_size,
+            "repeat": args.repeat,
+            "texels": result["texels"],
+            "seen": result["seen"],
+            "cold": result["cold"],
+            "best": result["best"],
+        }
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     if args.no_scaling:
         return 0
 
