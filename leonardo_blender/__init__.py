@@ -106,6 +106,7 @@ def unregister() -> None:
     handlers.unregister()
     texture_jobs.interrupt_all()
     machinery.shutdown()
+    records.flush_writes()
     dispatcher.shutdown()
     texture_jobs.forget_running()
     records.finished_listeners.clear()

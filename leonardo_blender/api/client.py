@@ -183,8 +183,9 @@ class LeonardoClient:
             self.transport.request("POST", "/models-3d/upload", json_body=body, retry=Retry.CREATE)
         )
 
-    def upload_model(self, data: bytes, name: str | None, filename: str = "model.obj") -> str:
-        """Upload an OBJ as a new 3D model asset; returns its id. A stale slot is renewed once."""
+    def upload_model(self, data: bytes | Path, name: str | None, filename: str = "model.obj") -> str:
+        """Upload an OBJ (bytes, or a file streamed from disk) as a new 3D model asset; returns its id.
+        A stale slot is renewed once."""
         for attempt in range(2):
             slot = self.create_model_upload(name)
             try:
@@ -277,9 +278,8 @@ class LeonardoClient:
         extension = path.suffix.lower().lstrip(".")
         if extension not in INIT_IMAGE_TYPES:
             raise ValueError(f"Init images must be one of {', '.join(INIT_IMAGE_TYPES)}")
-        data = path.read_bytes()
         slot = self.create_init_image_upload(extension)
-        self.files.upload(slot, data, path.name, INIT_IMAGE_TYPES[extension])
+        self.files.upload(slot, path, path.name, INIT_IMAGE_TYPES[extension])
         return slot.id
 
     def init_image(self, image_id: str) -> InitImage:

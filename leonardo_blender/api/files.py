@@ -38,6 +38,7 @@ from .bodies import BodyTooLarge, UnsupportedEncoding, iter_body, read_prefix
 from .imagecheck import DamagedImageError, check_image, sniff
 from .imagecheck import image_kind as image_kind
 from .models import UploadSlot
+from .multipart import MultipartBody
 from .transport import USER_AGENT, Timeouts, clean_message
 from .urls import check_transfer_url
 
@@ -161,17 +162,20 @@ class FileTransfer:
 
     # -- upload ----------------------------------------------------------------------------------
 
-    def upload(self, slot: UploadSlot, data: bytes, filename: str, content_type: str) -> None:
-        """POST every presigned field unchanged, then the file as the last part named ``file``."""
+    def upload(self, slot: UploadSlot, data: bytes | Path, filename: str, content_type: str) -> None:
+        """POST every presigned field unchanged, then the file as the last part named ``file``.
+
+        ``data`` may be a path: the body is then streamed from disk (``multipart.MultipartBody``)."""
         url = check_transfer_url(slot.url, f"upload of {filename}", errors.UploadError)
         attempt = 0
         while True:
             self._check_cancel()
+            payload = MultipartBody(slot.fields, data, filename, content_type)  # read once: one per attempt
             try:
-                with self.session.post(
+                with payload, self.session.post(
                     url,
-                    data=dict(slot.fields),
-                    files={"file": (filename, data, content_type)},
+                    data=payload,
+                    headers={"Content-Type": payload.content_type},
                     timeout=self.timeouts.as_tuple(),
                     allow_redirects=False,
                     stream=True,

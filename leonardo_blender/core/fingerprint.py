@@ -12,6 +12,8 @@ ranges, and hashlib (which releases the GIL) hashes what is between them. A 1M-t
 from __future__ import annotations
 
 import hashlib
+import mmap
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +25,7 @@ _IGNORED_PREFIXES = (b"#", b"mtllib", b"usemtl", b"o ", b"g ", b"s ", b"o\t", b"
 _FIRST_BYTES = np.frombuffer(b"#mugos", dtype=np.uint8)
 
 
-def _ignored_line_spans(data: bytes) -> list[tuple[int, int]]:
+def _ignored_line_spans(data: bytes | mmap.mmap) -> list[tuple[int, int]]:
     """(start, end) byte ranges of the lines to leave out, newline included."""
     buffer = np.frombuffer(data, dtype=np.uint8)
     if buffer.size == 0:
@@ -38,13 +40,28 @@ def _ignored_line_spans(data: bytes) -> list[tuple[int, int]]:
     return [
         (start, end)
         for start, end in zip(candidates.tolist(), ends.tolist(), strict=True)
-        if data.startswith(_IGNORED_PREFIXES, start)
+        if data[start : start + 8].startswith(_IGNORED_PREFIXES)
     ]
+
+
+def obj_file_fingerprint(path: Path) -> str:
+    """The fingerprint of an OBJ file, read through a memory map (the file is not copied into memory)."""
+    with open(path, "rb") as handle:
+        if handle.seek(0, 2) == 0:
+            return obj_fingerprint(b"")
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if mapped.find(b"\r") != -1:  # not Blender's own output: normalise a copy
+                return obj_fingerprint(mapped[:])
+            return _digest(mapped)
 
 
 def obj_fingerprint(data: bytes) -> str:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return _digest(data)
+
+
+def _digest(data: bytes | mmap.mmap) -> str:
     digest = hashlib.sha256()
     view = memoryview(data)
     position = 0

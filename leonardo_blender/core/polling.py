@@ -28,9 +28,16 @@ ERROR_CAP = 30.0
 
 
 def next_delay(elapsed: float, expected: float | None, interval: float = INTERVAL) -> float:
-    """Seconds until the next poll, ``elapsed`` seconds after the service accepted the job."""
-    if expected is not None and elapsed < expected - EARLY:
+    """Seconds until the next poll, ``elapsed`` seconds after the service accepted the job.
+
+    With a learned duration: sleep until shortly before it, poll twice as often around it (a few
+    polls; the long sleep before keeps the average under one per ``interval``), then every interval."""
+    if expected is None:
+        return interval
+    if elapsed < expected - EARLY:
         return max(interval, expected - EARLY - elapsed)
+    if elapsed < expected + 2 * interval:
+        return interval / 2
     return interval
 
 

@@ -165,3 +165,12 @@ def test_fingerprint_ignores_names_comments_and_line_endings():
 @given(st.binary(max_size=400))
 def test_fingerprint_never_raises(data):
     assert len(obj_fingerprint(data)) == 64
+
+
+@pytest.mark.parametrize("data", [CUBE, CUBE.replace(b"\n", b"\r\n"), b"", b"# only a comment\n"])
+def test_a_file_hashes_like_its_bytes(tmp_path, data):
+    from leonardo_blender.core.fingerprint import obj_file_fingerprint
+
+    path = tmp_path / "mesh.obj"
+    path.write_bytes(data)
+    assert obj_file_fingerprint(path) == obj_fingerprint(data)

@@ -153,9 +153,10 @@ def test_errors_reach_on_done_and_keys_are_unique():
 def test_poll_schedule_is_every_two_seconds_until_something_is_learned():
     assert polling.next_delay(0.0, None) == polling.INTERVAL
     assert polling.next_delay(100.0, None) == polling.INTERVAL
-    # with a learned 30 s job: sleep until shortly before 30 s, then every 2 s
+    # with a learned 30 s job: sleep until shortly before 30 s, poll every second around it, then every 2 s
     assert polling.next_delay(0.0, 30.0) == pytest.approx(30.0 - polling.EARLY)
-    assert polling.next_delay(29.0, 30.0) == polling.INTERVAL
+    assert polling.next_delay(29.0, 30.0) == polling.INTERVAL / 2
+    assert polling.next_delay(40.0, 30.0) == polling.INTERVAL
     assert polling.error_delay(1) == 2.0 and polling.error_delay(3) == 8.0 and polling.error_delay(50) == 30.0
     assert polling.error_delay(1, retry_after=12.0) == 12.0
 

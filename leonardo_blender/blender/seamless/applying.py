@@ -102,7 +102,7 @@ def apply_seamless(
     if job.state is JobState.DOWNLOADED:
         job.move_to(JobState.APPLIED)
     records.write_record(job)
-    records.journal().save(job)
+    records.save_later(job)
     show_candidates(job, scene)
     _forget_init_copy(job)
     if push_undo and not bpy.app.background:

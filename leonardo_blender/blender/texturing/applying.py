@@ -37,18 +37,22 @@ def find_object(job: TextureJob) -> bpy.types.Object | None:
     return None
 
 
-def apply(job: TextureJob, object_name: str | None = None, *, push_undo: bool = False) -> bpy.types.Material | None:
+def apply(
+    job: TextureJob, object_name: str | None = None, *, push_undo: bool = False, fresh: bool = False
+) -> bpy.types.Material | None:
     """Build (or reuse) the job's material and put it on its object (or ``object_name``).
 
     ``push_undo``: record an undo step (when applied by the timer, outside any operator), so that
     Ctrl+Z undoes the texture, not the user's previous action, and the record stays consistent.
+    ``fresh``: the result comes straight from the worker (its maps were just written).
     Seamless jobs put their tiling material on every object they were made for (``seamless``)."""
     if job.engine_used == ENGINE_SEAMLESS:
         from ..seamless.applying import apply_seamless
 
         return apply_seamless(job, object_name, push_undo=push_undo)
     target = bpy.data.objects.get(object_name) if object_name else find_object(job)
-    missing = [path for path in job.maps.values() if not Path(path).is_file()]
+    # ``fresh``: the worker has just written the maps; checking them again only costs the main thread
+    missing = [] if fresh else [path for path in job.maps.values() if not Path(path).is_file()]
     if missing:
         job.maps = {}
         job.fail(f"{len(missing)} downloaded map(s) are missing from disk; resume to download them again", "retry")
@@ -68,9 +72,7 @@ def apply(job: TextureJob, object_name: str | None = None, *, push_undo: bool = 
     job.object_uid = ensure_uid(target)
     job.move_to(JobState.APPLIED)
     records.write_record(job)
-    records.journal().save(job)
-    with contextlib.suppress(OSError):
-        records.mesh_path_for(job.id).unlink()  # the captured mesh is no longer needed
+    records.save_later(job, drop_mesh=True)
     if push_undo and not bpy.app.background:
         with contextlib.suppress(RuntimeError):  # no window (e.g. while a file loads)
             bpy.ops.ed.undo_push(message="Leonardo texture applied")

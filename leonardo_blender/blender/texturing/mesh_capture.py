@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from ...core.projection import MeshArrays
-from .mesh_export import SelectionError
+from .mesh_export import SelectionError, read_uvs
 
 
 def capture(context: bpy.types.Context, obj: bpy.types.Object, uv_map: str) -> MeshArrays:
@@ -39,7 +39,7 @@ def capture(context: bpy.types.Context, obj: bpy.types.Object, uv_map: str) -> M
         corners = np.empty(triangle_count * 3, dtype=np.int32)
         mesh.loop_triangles.foreach_get("loops", corners)
         uvs = np.empty(loop_count * 2, dtype=np.float32)
-        layer.data.foreach_get("uv", uvs)
+        read_uvs(layer, uvs)
     finally:
         evaluated.to_mesh_clear()
     matrix = np.array(evaluated.matrix_world, dtype=np.float64)

@@ -7,8 +7,10 @@ this session with their latest snapshot. Also here: whether a job can be resumed
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +57,37 @@ live: dict[str, Running] = {}
 #: Called on the main thread with the job id whenever a job's worker ends (e.g. refresh the balance).
 finished_listeners: list[Callable[[str], None]] = []
 _journal: Journal | None = None
+
+
+_journal_writer: ThreadPoolExecutor | None = None
+
+
+def save_later(job: TextureJob, *, drop_mesh: bool = False) -> None:
+    """Main thread: journal ``job`` (and drop its captured mesh) on a writer thread, in order.
+
+    The journal write ends in an fsync; done on the main thread, every file-system call waits for the
+    GIL behind the job threads and a few milliseconds become tens. The job is copied first."""
+    global _journal_writer
+    snapshot, store = job.snapshot(), journal()
+    mesh = mesh_path_for(job.id) if drop_mesh else None
+    if _journal_writer is None:
+        _journal_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leonardo-journal")
+
+    def write() -> None:
+        store.save(snapshot)
+        if mesh is not None:
+            with contextlib.suppress(OSError):
+                mesh.unlink()  # the captured mesh is no longer needed
+
+    _journal_writer.submit(write)
+
+
+def flush_writes() -> None:
+    """On unregister: finish the journal writes still queued (nothing paid may be lost)."""
+    global _journal_writer
+    if _journal_writer is not None:
+        _journal_writer.shutdown(wait=True)
+        _journal_writer = None
 
 
 def journal() -> Journal:

@@ -143,7 +143,7 @@ def _on_snapshot(snapshot: TextureJob) -> None:
         running.latest = snapshot
     engines.observe(snapshot)
     if not records.belongs_to_open_file(snapshot):
-        records.journal().save(snapshot)  # another file is open: nothing goes into it; reopening resumes
+        records.save_later(snapshot)  # another file is open: nothing goes into it; reopening resumes
         return
     obj = applying.find_object(snapshot)
     if obj is not None and snapshot.model_asset_id and snapshot.mesh_fingerprint:
@@ -155,7 +155,7 @@ def _on_snapshot(snapshot: TextureJob) -> None:
             link.model_asset_id = snapshot.model_asset_id
             link.mesh_fingerprint = snapshot.mesh_fingerprint
     if snapshot.state is JobState.DOWNLOADED:
-        applying.apply(snapshot, push_undo=True)
+        applying.apply(snapshot, push_undo=True, fresh=True)
         return
     records.write_record(snapshot)
 

@@ -94,6 +94,8 @@ class JobContext:
         self.durations = durations if durations is not None else polling.Durations()
         self.waker = waker
         self._poll_errors: dict[str, int] = {}
+        self._poll_due: dict[str, float] = {}  # when each target may be looked at next
+        self._last_pending: dict[str, float] = {}  # when each target was last seen pending
         self._user_id: str | None = None
         #: The timeout counts from the later of the acceptance and this run's start, so a job resumed
         #: after the timeout gets a full timeout again instead of failing at once.
@@ -128,8 +130,16 @@ class JobContext:
     ) -> T:
         """Fetch once; return the result when ``done``, else raise ``Suspend`` until the next poll.
 
-        Transient failures (after the client's own retries) back off; a finished job's duration is
-        recorded (when this run saw it accepted) so later polls of the kind wake just in time."""
+        A job created in this run is not looked at before its first poll is due (polling right after
+        the create only costs a request). Transient failures (after the client's own retries) back
+        off. A finished job's duration is recorded, as the middle of the last poll that saw it pending
+        and the one that saw it done, so later polls of the kind wake just in time."""
+        now = time.time()
+        due = self._poll_due.get(target)
+        if due is None and accepted >= self.run_started - 1.0:
+            due = self._poll_due[target] = accepted + self.next_poll_delay(accepted, kind, now=accepted)
+        if due is not None and now < due - 0.01:
+            raise Suspend(due - now)
         try:
             result = fetch()
         except TRANSIENT as exc:
@@ -137,17 +147,25 @@ class JobContext:
             self._poll_errors[target] = failures
             self.check_timeout(accepted)
             delay = polling.error_delay(failures, getattr(exc, "retry_after", None), self.settings.poll_interval)
+            self._poll_due[target] = time.time() + delay
             raise Suspend(delay) from None
         self._poll_errors.pop(target, None)
+        now = time.time()
         if done(result):
             if accepted >= self.run_started - 1.0:
-                self.durations.record(kind, time.time() - accepted)
+                last_pending = self._last_pending.get(target)
+                finished = (last_pending + now) / 2.0 if last_pending is not None else now
+                self.durations.record(kind, finished - accepted)
             return result
         self.check_timeout(accepted)
-        raise Suspend(self.next_poll_delay(accepted, kind))
+        self._last_pending[target] = now
+        delay = self.next_poll_delay(accepted, kind)
+        self._poll_due[target] = now + delay
+        raise Suspend(delay)
 
-    def next_poll_delay(self, accepted: float, kind: str) -> float:
-        return polling.next_delay(time.time() - accepted, self.durations.expected(kind), self.settings.poll_interval)
+    def next_poll_delay(self, accepted: float, kind: str, *, now: float | None = None) -> float:
+        elapsed = (time.time() if now is None else now) - accepted
+        return polling.next_delay(elapsed, self.durations.expected(kind), self.settings.poll_interval)
 
     # -- lost answers --------------------------------------------------------------------------------
 

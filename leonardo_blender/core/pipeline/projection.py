@@ -277,12 +277,14 @@ class ProjectionSteps:
             if view.state is not ViewState.GENERATING:
                 continue
             self.ctx.slots.hold(self._owner(view))
+            if view.accepted_at is None:
+                view.accepted_at = time.time()  # an older record: count from now, once
             size = int(ViewSpec.from_dict(view.spec).size) if view.spec else 0
             try:
                 generation = self.ctx.poll_once(
                     self._owner(view),
                     partial(self._fetch, view),
-                    accepted=view.accepted_at or time.time(),
+                    accepted=view.accepted_at,
                     kind=kind_of(ENGINE_PROJECTION, False, size),
                     done=lambda g: g.status is not JobStatus.PENDING,
                 )

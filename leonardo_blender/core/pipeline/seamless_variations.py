@@ -177,11 +177,13 @@ class VariationSteps:
         """Look once; the delay until the next look while it is pending, None once it has ended."""
         job = self.ctx.job
         self.ctx.slots.hold(self._owner(index))
+        if candidate.accepted_at is None:
+            candidate.accepted_at = time.time()  # an older record: count from now, once
         try:
             variation: Variation = self.ctx.poll_once(
                 self._owner(index),
                 partial(self.ctx.client.variation, candidate.variation_id),
-                accepted=candidate.accepted_at or time.time(),
+                accepted=candidate.accepted_at,
                 kind=kind_of(f"{ENGINE_SEAMLESS}-{candidate.transform}", False),
                 done=lambda v: v.status is not JobStatus.PENDING,
             )

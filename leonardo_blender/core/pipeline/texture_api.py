@@ -15,7 +15,7 @@ from pathlib import Path
 from ...api import errors
 from ...api.files import FileTransfer
 from ...api.models import JobStatus, TextureGeneration, TextureRequest
-from ..fingerprint import LINKED, obj_fingerprint
+from ..fingerprint import LINKED, obj_file_fingerprint
 from ..jobs import ENGINE_TEXTURE_API, JobState
 from ..polling import kind_of
 from ..scheduler import Suspend
@@ -55,7 +55,7 @@ class TextureApiSteps:
         job = self.ctx.job
         if self.obj_path is None or job.mesh_fingerprint is not None:
             return
-        job.mesh_fingerprint = obj_fingerprint(self.obj_path.read_bytes())
+        job.mesh_fingerprint = obj_file_fingerprint(self.obj_path)
         if (
             self.previous_upload
             and self.previous_upload[1] in (job.mesh_fingerprint, LINKED)
@@ -69,9 +69,8 @@ class TextureApiSteps:
             raise errors.UploadError("No exported mesh to upload")
         job.move_to(JobState.UPLOADING)
         self.ctx.emit()
-        data = self.obj_path.read_bytes()
         job.model_asset_id = self.ctx.client.upload_model(
-            data, name=job.object_name or None, filename=self.obj_path.name
+            self.obj_path, name=job.object_name or None, filename=self.obj_path.name
         )
         self.ctx.emit()
 
@@ -161,10 +160,12 @@ class TextureApiSteps:
             return generation
 
         self.ctx.slots.hold(job.id)  # in flight on the service, whether this run created it or resumed it
+        if job.accepted_at is None:
+            job.accepted_at = time.time()  # an older record: count from now, once
         generation = self.ctx.poll_once(
             job.id,
             fetch,
-            accepted=job.accepted_at or time.time(),
+            accepted=job.accepted_at,
             kind=kind_of(ENGINE_TEXTURE_API, job.params.preview),
             done=lambda g: g.status.finished,
         )
