@@ -24,6 +24,8 @@ INTERVAL = 2.0
 #: Wake this long before the quickest past job of the kind would have finished.
 EARLY = 1.5
 KEEP = 20
+#: Jobs at least this long (learned) get the quicker polls around their expected end.
+DENSE_FROM = 8 * INTERVAL
 ERROR_CAP = 30.0
 
 
@@ -36,8 +38,8 @@ def next_delay(elapsed: float, expected: float | None, interval: float = INTERVA
         return interval
     if elapsed < expected - EARLY:
         return max(interval, expected - EARLY - elapsed)
-    if elapsed < expected + 2 * interval:
-        return interval / 2
+    if expected >= DENSE_FROM and elapsed < expected + 2 * interval:
+        return interval / 2  # a long sleep came first: a few quicker polls keep the average low
     return interval
 
 

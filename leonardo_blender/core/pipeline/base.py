@@ -9,8 +9,10 @@ writes the job to the journal first, so a crash never loses a paid generation.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +28,26 @@ from ..journal import Journal
 from ..scheduler import Suspend
 from ..slots import SlotPool
 
+DOWNLOAD_WORKERS = 4
 T = TypeVar("T")
 G = TypeVar("G", bound="Listed")
 Publish = Callable[[TextureJob], None]
 #: Decodes downloaded image bytes to an (H, W, 3|4) uint8 array (the Blender layer may hop to the main thread).
 ImageDecoder = Callable[[bytes], np.ndarray]
+
+
+_downloads: ThreadPoolExecutor | None = None
+_downloads_lock = threading.Lock()
+
+
+def download_pool() -> ThreadPoolExecutor:
+    """One small pool for every job's map and image downloads: a batch of jobs downloading at once
+    adds no threads (each one more would compete for the GIL with Blender's main thread)."""
+    global _downloads
+    with _downloads_lock:
+        if _downloads is None:
+            _downloads = ThreadPoolExecutor(max_workers=DOWNLOAD_WORKERS, thread_name_prefix="leonardo-download")
+        return _downloads
 
 
 class Listed(Protocol):
@@ -48,7 +65,6 @@ class PipelineSettings:
     job_timeout: float = 30 * 60.0
     #: Seconds between polls of a pending generation (``core.polling``); tests make it short.
     poll_interval: float = polling.INTERVAL
-    download_workers: int = 4
     reconcile_attempts: int = 4
     reconcile_wait: float = 3.0
     #: Generation ids already attributed to other jobs (never adopted when reconciling).

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -31,7 +30,7 @@ from ..jobs import ENGINE_SEAMLESS, Candidate, JobState, SeamlessParams, Texture
 from ..model_families import DEFAULT_MODEL_ID
 from ..polling import kind_of
 from ..scheduler import Suspend
-from .base import ImageDecoder, JobContext
+from .base import ImageDecoder, JobContext, download_pool
 from .seamless_variations import DONE, VariationSteps
 
 # -- files of a candidate and its maps (pure; the Blender layer uses them too) ---------------------------
@@ -285,9 +284,7 @@ class SeamlessSteps:
             finally:
                 transfer.close()
 
-        workers = max(1, min(self.ctx.settings.download_workers, len(todo)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="leonardo-download") as pool:
-            results = dict(zip(todo, pool.map(fetch, todo), strict=True))
+        results = dict(zip(todo, download_pool().map(fetch, todo), strict=True))
         for index, result in results.items():
             if isinstance(result, errors.DownloadError):  # the signed URL expired (a resumed job): renew once
                 job.candidates[index].url = self._fresh_url(job.candidates[index])

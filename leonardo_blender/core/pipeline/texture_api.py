@@ -9,7 +9,6 @@ raised as ``EndpointUnavailableError`` for the runner to fall back (AUTO) or exp
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ...api import errors
@@ -19,7 +18,7 @@ from ..fingerprint import LINKED, obj_file_fingerprint
 from ..jobs import ENGINE_TEXTURE_API, JobState
 from ..polling import kind_of
 from ..scheduler import Suspend
-from .base import JobContext
+from .base import JobContext, download_pool
 
 
 class TextureApiSteps:
@@ -210,7 +209,5 @@ class TextureApiSteps:
                 transfer.close()
             return map_type, str(path)
 
-        workers = max(1, min(self.ctx.settings.download_workers, len(generation.images)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="leonardo-download") as pool:
-            futures = [pool.submit(fetch, image.url, image.type) for image in generation.images]
-            return dict(f.result() for f in futures)
+        futures = [download_pool().submit(fetch, image.url, image.type) for image in generation.images]
+        return dict(f.result() for f in futures)
