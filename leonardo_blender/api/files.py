@@ -172,14 +172,17 @@ class FileTransfer:
             self._check_cancel()
             payload = MultipartBody(slot.fields, data, filename, content_type)  # read once: one per attempt
             try:
-                with payload, self.session.post(
-                    url,
-                    data=payload,
-                    headers={"Content-Type": payload.content_type},
-                    timeout=self.timeouts.as_tuple(),
-                    allow_redirects=False,
-                    stream=True,
-                ) as response:
+                with (
+                    payload,
+                    self.session.post(
+                        url,
+                        data=payload,
+                        headers={"Content-Type": payload.content_type},
+                        timeout=self.timeouts.as_tuple(),
+                        allow_redirects=False,
+                        stream=True,
+                    ) as response,
+                ):
                     status = response.status_code
                     body, _complete = read_prefix(response, 64 * 1024)
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
