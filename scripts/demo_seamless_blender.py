@@ -14,7 +14,6 @@ the repetition and the normal map's relief both read. A failure ends in one line
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -29,19 +28,13 @@ import time  # noqa: E402
 import bpy  # noqa: E402
 from mathutils import Vector  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import build_extension  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_common import DemoError, blender_call, exit_cleanly, install_addon, render, run_main  # noqa: E402
 
-MODULE = "bl_ext.user_default.leonardo_blender"
 PROG = "scripts/demo_seamless_blender.py"
 BLEND_NAME = "leonardo_seamless.blend"
 PNG_NAME = "leonardo_seamless.png"
 FLOOR_SIZE = 8.0
-
-
-class DemoError(Exception):
-    """A failed step: one line for the user, no traceback."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,25 +49,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--resolution", default="960x540", help="WIDTHxHEIGHT of the render")
     parser.add_argument("--samples", type=int, default=32)
     return parser.parse_args(argv)
-
-
-def call(what: str, operator, **kwargs) -> set[str]:  # type: ignore[no-untyped-def]
-    """Run a Blender operator; its failure becomes one DemoError line."""
-    try:
-        return operator(**kwargs)
-    except RuntimeError as exc:
-        lines = [line.removeprefix("Error: ").strip() for line in str(exc).splitlines() if line.strip()]
-        raise DemoError(f"{what}: {'; '.join(lines)}") from None
-
-
-def install_addon() -> None:
-    zip_path = build_extension.build(WORK / "dist", staging_root=WORK / "stage")
-    bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True)
-    if MODULE not in bpy.context.preferences.addons:
-        raise DemoError("the extension did not install")
-    bpy.context.preferences.system.use_online_access = True  # running the demo is the user's consent
-    bpy.context.preferences.filepaths.save_version = 0  # no .blend1 backups in the output folder
-    print(f"Installed {zip_path.name} into Blender {bpy.app.version_string}")
 
 
 def build_scene(resolution: tuple[int, int]) -> bpy.types.Object:
@@ -127,7 +101,7 @@ def generate(args: argparse.Namespace) -> None:
         kwargs["seed"] = args.seed
     print(f"Generating a seamless material: {args.prompt!r} ({args.candidates} x {args.size} px, tiling)")
     started = time.monotonic()
-    result = call("the seamless material failed", bpy.ops.leonardo.generate_seamless, **kwargs)
+    result = blender_call("the seamless material failed", bpy.ops.leonardo.generate_seamless, **kwargs)
     jobs = bpy.context.scene.leonardo.jobs
     if "FINISHED" not in result or not len(jobs) or jobs[-1].state != "APPLIED":
         raise DemoError(f"the seamless material was not applied ({', '.join(sorted(result))})")
@@ -136,19 +110,6 @@ def generate(args: argparse.Namespace) -> None:
         f"Applied {job.material_name} (seed {job.seed_used}, {job.cost} credits, "
         f"{len(bpy.context.scene.leonardo.seamless.candidates)} candidates) in {time.monotonic() - started:.1f} s"
     )
-
-
-def render(path: Path, samples: int) -> float:
-    scene = bpy.context.scene
-    scene.render.engine = "CYCLES"
-    scene.cycles.device = "CPU"
-    scene.cycles.samples = samples
-    scene.cycles.use_denoising = False
-    scene.render.image_settings.file_format = "PNG"
-    scene.render.filepath = str(path)
-    started = time.monotonic()
-    call("rendering failed", bpy.ops.render.render, write_still=True)
-    return time.monotonic() - started
 
 
 def run(args: argparse.Namespace) -> None:
@@ -160,12 +121,12 @@ def run(args: argparse.Namespace) -> None:
         raise DemoError(f"--resolution must look like 960x540, not {args.resolution!r}") from None
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    install_addon()
+    install_addon(WORK)
     build_scene((width, height))
     blend = out / BLEND_NAME
-    call(f"cannot save {blend}", bpy.ops.wm.save_as_mainfile, filepath=str(blend), relative_remap=True)
+    blender_call(f"cannot save {blend}", bpy.ops.wm.save_as_mainfile, filepath=str(blend), relative_remap=True)
     generate(args)
-    call(f"cannot save {blend}", bpy.ops.wm.save_mainfile)
+    blender_call(f"cannot save {blend}", bpy.ops.wm.save_mainfile)
     png = out / PNG_NAME
     seconds = render(png, args.samples)
     print(f"Saved   {blend}")
@@ -173,23 +134,8 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        run(args)
-    except DemoError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr, flush=True)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr, flush=True)
-        return 130
-    return 0
+    return run_main(PROG, run, parse_args(argv))
 
 
 if __name__ == "__main__":
-    code = main()
-    import addon_utils
-
-    if MODULE in bpy.context.preferences.addons:
-        addon_utils.disable(MODULE, default_set=False)  # clean exit on 4.2/4.5 (no leftover handlers)
-    shutil.rmtree(WORK, ignore_errors=True)
-    sys.exit(code)
+    exit_cleanly(main(), WORK)

@@ -23,7 +23,7 @@ import numpy as np
 from ...api import errors
 from ...api.client import LeonardoClient
 from .. import polling
-from ..jobs import TextureJob
+from ..jobs import JobState, TextureJob
 from ..journal import Journal
 from ..scheduler import Suspend
 from ..slots import SlotPool
@@ -230,6 +230,16 @@ class JobContext:
                 self.slots.set_capacity(None)  # unknown: the documented default
         if not self.slots.try_acquire(owner, self.waker):
             raise Suspend(slot=owner)
+
+    def acquire_slot_or_queue(self) -> None:
+        """``acquire_slot`` for the whole job, shown as QUEUED while it waits for a slot."""
+        try:
+            self.acquire_slot(self.job.id)
+        except Suspend:
+            if self.job.state is not JobState.QUEUED:
+                self.job.move_to(JobState.QUEUED)
+                self.emit()
+            raise
 
 
 def _view_in_flight(job: TextureJob) -> bool:

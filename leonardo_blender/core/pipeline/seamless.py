@@ -29,7 +29,6 @@ from .. import imaging, maps
 from ..jobs import ENGINE_SEAMLESS, Candidate, JobState, SeamlessParams, TextureJob
 from ..model_families import DEFAULT_MODEL_ID
 from ..polling import kind_of
-from ..scheduler import Suspend
 from .base import ImageDecoder, JobContext, download_pool
 from .seamless_variations import DONE, VariationSteps
 
@@ -171,13 +170,7 @@ class SeamlessSteps:
         job = self.ctx.job
         request = self.request()
         request.to_wire()  # refuse locally what the service would refuse, before taking a slot
-        try:
-            self.ctx.acquire_slot(job.id)
-        except Suspend:
-            if job.state is not JobState.QUEUED:
-                job.move_to(JobState.QUEUED)
-                self.ctx.emit()
-            raise
+        self.ctx.acquire_slot_or_queue()
         job.move_to(JobState.SUBMITTING)
         job.submitted_at = time.time()
         self._journal()  # before sending: a crash from now on is reconciled, never paid twice

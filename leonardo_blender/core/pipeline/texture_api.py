@@ -17,7 +17,6 @@ from ...api.models import JobStatus, TextureGeneration, TextureRequest
 from ..fingerprint import LINKED, obj_file_fingerprint
 from ..jobs import ENGINE_TEXTURE_API, JobState
 from ..polling import kind_of
-from ..scheduler import Suspend
 from .base import JobContext, download_pool
 
 
@@ -97,13 +96,7 @@ class TextureApiSteps:
             seed=params.seed,
         )
         request.to_wire()  # refuse locally what the service would refuse, before taking a slot
-        try:
-            self.ctx.acquire_slot(job.id)
-        except Suspend:
-            if job.state is not JobState.QUEUED:
-                job.move_to(JobState.QUEUED)
-                self.ctx.emit()
-            raise
+        self.ctx.acquire_slot_or_queue()
         job.move_to(JobState.SUBMITTING)
         self.ctx.emit()
         job.submitted_at = time.time()
