@@ -253,6 +253,11 @@ def test_pipeline_recipe_with_the_bpy_module_textures_and_saves(tmp_path, inputs
     words = shlex.split(block.replace("\\\n", " "), comments=True)
     assert words[0] == "LEONARDO_API_KEY=…" and words[1] == ".venv/bpy-5.0/bin/python" and words[2] == "-c"
     code = words[3]
+    # The `blender -b scene.blend --online-mode --python-expr` recipe above it runs the same expression
+    # once Blender has opened the file with online access: this test runs exactly that expression.
+    binary = shlex.split(_readme_block_after("works headless in Blender itself").replace("\\\n", " "), comments=True)
+    assert binary[1:5] == ["blender", "-b", "scene.blend", "--online-mode"] and binary[5] == "--python-expr"
+    assert code.endswith("bpy.ops.wm.open_mainfile(filepath='scene.blend')\n" + binary[6].removeprefix("import bpy; "))
     scene = tmp_path / "scene.blend"
     scene.write_bytes((inputs / "scene.blend").read_bytes())
     assert "'scene.blend'" in code
