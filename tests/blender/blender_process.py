@@ -39,3 +39,24 @@ def run(code: str, env: dict[str, str], timeout: float = 180) -> str:
     if process.returncode != 0:
         raise AssertionError(f"Blender child failed ({process.returncode}):\n{output[-4000:]}")
     return output
+
+
+def run_until_printed_then_kill(code: str, env: dict[str, str], marker: str) -> None:
+    """Start ``code``, wait until it prints a line starting with ``marker``, then SIGKILL it.
+
+    SIGKILL leaves no handler, atexit or finally clause a chance to clean up: a crash, as far as the
+    add-on can tell.
+    """
+    process = start(code, env)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(marker):
+                break
+        else:
+            raise AssertionError(f"the Blender child never printed {marker!r} (exit {process.wait()})")
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -210,7 +210,7 @@ def test_a_killed_blender_pays_each_view_exactly_once(addon, online, clean_scene
     with Emulator(EmulatorConfig(job_seconds=3.0)) as slow:
         blend = tmp_path / "crash.blend"
         env = blender_process.child_env(slow)
-        doomed = blender_process.start(
+        blender_process.run_until_printed_then_kill(
             f"""
             import sys, time
             blender = sys.modules[{MODULE!r}].blender
@@ -227,18 +227,8 @@ def test_a_killed_blender_pays_each_view_exactly_once(addon, online, clean_scene
             time.sleep(600)
             """,
             env,
+            "SAVED",
         )
-        try:
-            for line in doomed.stdout:
-                if line.startswith("SAVED"):
-                    break
-            else:
-                pytest.fail(f"the first Blender never saved (exit {doomed.wait()})")
-            doomed.kill()
-            doomed.wait(timeout=10)
-        finally:
-            if doomed.poll() is None:
-                doomed.kill()
         paid_before = slow.count("POST", "/generations")
         assert 1 <= paid_before < 5, "kill the job mid-way: some views accepted, not all"
         uploads = slow.count("POST", "/init-image")

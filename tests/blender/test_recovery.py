@@ -33,7 +33,7 @@ def slow_service(addon, online, clean_scene, monkeypatch):
 def test_killed_blender_resumes_on_open_without_paying_again(slow_service, tmp_path):
     blend = tmp_path / "crash.blend"
     env = blender_process.child_env(slow_service)
-    doomed = blender_process.start(
+    blender_process.run_until_printed_then_kill(
         f"""
         import sys, time
         blender = sys.modules[{MODULE!r}].blender
@@ -49,18 +49,8 @@ def test_killed_blender_resumes_on_open_without_paying_again(slow_service, tmp_p
         time.sleep(600)
         """,
         env,
+        "SAVED",
     )
-    try:
-        for line in doomed.stdout:
-            if line.startswith("SAVED"):
-                break
-        else:
-            pytest.fail(f"the first Blender never saved (exit {doomed.wait()})")
-        doomed.kill()  # SIGKILL: no handler, no atexit, nothing gets to clean up
-        doomed.wait(timeout=10)
-    finally:
-        if doomed.poll() is None:
-            doomed.kill()
     assert slow_service.count("POST", "/generations-texture") == 1
 
     output = blender_process.run(
