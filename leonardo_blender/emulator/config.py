@@ -12,7 +12,14 @@ ALL_MAP_TYPES: tuple[str, ...] = ("ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT
 FULL_MAP_TYPES: tuple[str, ...] = ("ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT")
 
 CONCURRENCY_MODES: tuple[str, ...] = ("off", "reject", "queue")
-HOSTILE_MODES: tuple[str, ...] = ("path-types", "path-ids", "huge-json", "wrong-types")
+HOSTILE_MODES: tuple[str, ...] = (
+    "path-types",
+    "path-ids",
+    "huge-json",
+    "wrong-types",
+    "missing-albedo",
+    "file-urls",
+)
 
 UUID_SHAPE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 """What a Leonardo API key looks like (any UUID); other strings make the auth hook fail with a 500."""

@@ -6,6 +6,7 @@ emulators can run side by side in one process. All three hosts listen on 127.0.0
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import uuid
@@ -69,6 +70,7 @@ class Emulator:
             user_id=user_id_for(self.config.effective_api_key),
         )
         self._servers: list[LocalServer] = []
+        self._api: ApiApp | None = None
         self._started = False
         self._stopped = False
 
@@ -82,6 +84,7 @@ class Emulator:
         limiter = RateLimiter(self.config.rate_limit_per_route, self.config.rate_limit_total)
         withdrawn = WITHDRAWABLE if self.config.texture_api_withdrawn else frozenset()
         api = ApiApp(self._ctx, router, self.requests, self._counter, limiter, control, withdrawn)
+        self._api = api
         upload = UploadApp(self._ctx, self.requests, self._counter, self._leaks)
         cdn = CdnApp(self._ctx, self.requests, self._counter, self._leaks)
         try:
@@ -173,6 +176,13 @@ class Emulator:
     def _set_credits(self, value: int) -> None:
         with self.state.lock:
             self.state.credits = int(value)
+
+    def set_hostile(self, modes: str) -> None:
+        """Switch the hostile modes of a running emulator (``""``: honest answers again)."""
+        chosen = dataclasses.replace(self.config, hostile=modes)  # validates the names
+        if self._api is None:
+            raise RuntimeError("start the emulator first")
+        self._api.hostility.modes = chosen.hostile_modes
 
     @staticmethod
     def fault(route: str, kind: str, **options: Any) -> FaultRule:

@@ -9,12 +9,12 @@ from typing import Any
 
 from .http.routing import route_matches, split_pattern
 
-KINDS = ("latency", "status", "drop", "failed_job", "corrupt_image")
+KINDS = ("latency", "status", "drop", "failed_job", "corrupt_image", "oversized_image")
 
 PHASE_BEFORE = "before"  # latency, and status/drop without after_processing
 PHASE_AFTER = "after"  # status/drop with after_processing: the request was processed, the answer is lost
 PHASE_JOB = "job"  # failed_job: consulted when a job is created
-PHASE_CONTENT = "content"  # corrupt_image: consulted when the CDN serves a file
+PHASE_CONTENT = "content"  # corrupt_image, oversized_image: consulted when the CDN serves a file
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class FaultRule:
     * ``drop``: close the TCP connection without sending any response.
     * ``failed_job``: the next job created on a matching create route ends ``FAILED``.
     * ``corrupt_image``: matching CDN downloads serve undecodable bytes.
+    * ``oversized_image``: matching CDN downloads serve the file padded with zeros to
+      ``OVERSIZED_BYTES`` (257 MiB, just over the add-on's 256 MiB cap on a map).
 
     With ``after_processing=True`` a ``status``/``drop`` fault lets the request be processed first (the
     paid job IS created, the upload IS stored) and then sends the error or drops the connection instead
@@ -77,7 +79,7 @@ class FaultRule:
     def phase(self) -> str:
         if self.kind == "failed_job":
             return PHASE_JOB
-        if self.kind == "corrupt_image":
+        if self.kind in ("corrupt_image", "oversized_image"):
             return PHASE_CONTENT
         if self.kind in ("status", "drop") and self.after_processing:
             return PHASE_AFTER

@@ -17,6 +17,9 @@ emulator's own state stays truthful). Errors, the upload and CDN hosts and ``/_e
   ``seed`` the JSON number ``1e999`` (Python reads it as ``inf``), ``apiCreditCost`` ``10**30``,
   ``status`` the number 1, ``modelFields``/``fields`` (JSON strings on the wire) the number 42 and
   ``apiSubscriptionTokens`` the string ``"10000"``.
+* ``missing-albedo``: a finished texture generation lists its maps without the ``ALBEDO`` one.
+* ``file-urls``: every map ``url`` of a texture generation becomes :data:`FILE_URL`, a local file
+  link, which a client must never read (nor follow).
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ PATH_TYPES = "path-types"
 PATH_IDS = "path-ids"
 HUGE_JSON = "huge-json"
 WRONG_TYPES = "wrong-types"
+MISSING_ALBEDO = "missing-albedo"
+FILE_URLS = "file-urls"
+
+FILE_URL = "file:///etc/passwd"
 
 HOSTILE_TYPES: tuple[str, ...] = ("../../evil", "/tmp/abs", "ALBEDO/../../x")
 HOSTILE_IDS: tuple[str, ...] = ("../../etc", "a/b", "..\\..\\x", "/tmp/abs")
@@ -69,6 +76,18 @@ def _add_path_types(node: dict[str, Any]) -> None:
     images.extend({"id": str(uuid.uuid4()), "type": kind, "url": url} for kind in HOSTILE_TYPES)
 
 
+def _drop_albedo(node: dict[str, Any]) -> None:
+    images = node.get("model_asset_texture_images")
+    if isinstance(images, list):
+        images[:] = [image for image in images if not (isinstance(image, dict) and image.get("type") == "ALBEDO")]
+
+
+def _file_urls(node: dict[str, Any]) -> None:
+    for image in node.get("model_asset_texture_images") or ():
+        if isinstance(image, dict) and "url" in image:
+            image["url"] = FILE_URL
+
+
 def _replace_ids(ids: Iterator[str]) -> Callable[[dict[str, Any]], None]:
     def visit(node: dict[str, Any]) -> None:
         for key in list(node):  # in the answer's own key order, so the ids are reproducible
@@ -100,6 +119,10 @@ class Hostility:
             _walk(payload, _replace_ids(itertools.cycle(HOSTILE_IDS)))
         if WRONG_TYPES in self.modes:
             _walk(payload, _wrong_types)
+        if MISSING_ALBEDO in self.modes:
+            _walk(payload, _drop_albedo)
+        if FILE_URLS in self.modes:
+            _walk(payload, _file_urls)
         text = json.dumps(payload).replace(json.dumps(_INFINITE_SEED), "1e999")
         if HUGE_JSON in self.modes and method == "GET" and isinstance(payload, dict):
             text = _padded(text, self.json_bytes)

@@ -255,8 +255,9 @@ def test_stuck_pending_stop_waiting_keep_the_id_and_resume_later(service, capfd)
     [
         ("status", {"status": 404, "times": -1}, "Downloading the albedo map failed"),
         ("corrupt_image", {"times": -1}, "damaged"),
+        ("oversized_image", {"times": -1}, "larger than the 256 MiB allowed"),
     ],
-    ids=["map-missing", "map-corrupt"],
+    ids=["map-missing", "map-corrupt", "map-oversized"],
 )
 def test_a_broken_map_fails_resumably_and_resume_pays_nothing(service, capfd, kind, options, message):
     add_cube()
@@ -283,6 +284,27 @@ def test_a_hostile_server_cannot_write_outside_the_texture_folder(addon, online,
         assert set(job.maps) <= {"ALBEDO", "NORMAL", "ROUGHNESS", "DISPLACEMENT", "HDRP_MASK"}
         assert all(Path(path).parent == folder for path in job.maps.values())
         assert not Path("/tmp/abs.jpg").exists() and not (folder.parent / "evil.jpg").exists()
+        settle(addon)
+
+
+@pytest.mark.parametrize(
+    "mode, message",
+    [("file-urls", "not an http(s) URL"), ("missing-albedo", "lists no albedo map")],
+    ids=["non-http-map-url", "complete-without-albedo"],
+)
+def test_a_finished_job_with_unusable_maps_fails_resumably(
+    addon, online, clean_scene, monkeypatch, capfd, mode, message
+):
+    with Emulator(EmulatorConfig(hostile=mode, job_seconds=0.2, texture_size=64)) as hostile:
+        monkeypatch.setenv("LEONARDO_API_KEY", hostile.api_key)
+        monkeypatch.setenv("LEONARDO_API_BASE_URL", hostile.base_url)
+        add_cube()
+        said, record = run_case(hostile)
+        check(Outcome("FAILED", message, paid=1, next_step="resume"), said, record, hostile, 0, capfd)
+        hostile.set_hostile("")
+        assert bpy.ops.leonardo.resume_job(job_id=record.job_id) == {"FINISHED"}
+        assert bpy.ops.leonardo.wait_jobs(timeout=60) == {"FINISHED"}
+        assert record.state == "APPLIED" and paid(hostile) == 1
         settle(addon)
 
 
@@ -388,6 +410,9 @@ MATRIX_MESSAGES = {
     "Gave up waiting",
     "Downloading the albedo map failed",
     "damaged",
+    "larger than the 256 MiB allowed",
+    "not an http(s) URL",
+    "lists no albedo map",
     "Maps cannot be saved",
 }
 

@@ -11,6 +11,7 @@ import requests
 from PIL import Image, UnidentifiedImageError
 
 from leonardo_blender.emulator import FaultRule
+from leonardo_blender.emulator.http.cdn_host import OVERSIZED_BYTES
 
 from .conftest import CUBE_OBJ
 
@@ -114,6 +115,15 @@ def test_corrupt_image_on_the_cdn(emulator, api):
     Image.open(io.BytesIO(fine.content)).load()
     emulator.faults.clear()
     Image.open(io.BytesIO(requests.get(urls["ALBEDO"], timeout=5).content)).load()
+
+
+def test_oversized_image_on_the_cdn(emulator, api):
+    done = api.wait_texture(api.create_texture(api.upload_model()))
+    urls = {image["type"]: image["url"] for image in done["model_asset_texture_images"]}
+    emulator.faults.add(FaultRule(route="GET cdn/textures/albedo.jpg", kind="oversized_image"))
+    with requests.get(urls["ALBEDO"], timeout=5, stream=True) as big:
+        assert big.status_code == 200 and int(big.headers["Content-Length"]) == OVERSIZED_BYTES
+    assert len(requests.get(urls["ALBEDO"], timeout=5).content) < OVERSIZED_BYTES  # times=1: used up
 
 
 def test_faults_on_the_upload_and_cdn_hosts(emulator, api):

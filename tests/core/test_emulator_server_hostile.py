@@ -11,7 +11,7 @@ import requests
 
 from leonardo_blender.emulator import HOSTILE_MODES, EmulatorConfig
 from leonardo_blender.emulator.__main__ import build_parser, config_from_args
-from leonardo_blender.emulator.hostile import HOSTILE_IDS, HOSTILE_TYPES, HUGE_NUMBER, PADDING_KEY
+from leonardo_blender.emulator.hostile import FILE_URL, HOSTILE_IDS, HOSTILE_TYPES, HUGE_NUMBER, PADDING_KEY
 
 
 def _texture_job(emulator, api) -> str:
@@ -97,6 +97,23 @@ def test_wrong_types(make_emulator, client_for):
     assert emulator.credits == 10_000 - emulator.state.generations[real_id].api_credit_cost  # state stays true
 
 
+def test_missing_albedo_and_file_urls_until_switched_off(make_emulator, client_for):
+    emulator = make_emulator(hostile="missing-albedo")
+    api = client_for(emulator)
+    job_id = _texture_job(emulator, api)
+    _wait_real(emulator, job_id)
+    images = api.texture(job_id)["model_asset_texture_images"]
+    assert [image["type"] for image in images] == ["NORMAL", "ROUGHNESS", "DISPLACEMENT"]
+    emulator.set_hostile("file-urls")
+    images = api.texture(job_id)["model_asset_texture_images"]
+    assert len(images) == 4 and {image["url"] for image in images} == {FILE_URL}
+    emulator.set_hostile("")
+    images = api.texture(job_id)["model_asset_texture_images"]
+    assert all(requests.get(image["url"], timeout=5).status_code == 200 for image in images)
+    with pytest.raises(ValueError, match="evil"):
+        emulator.set_hostile("evil")
+
+
 def test_modes_combine_and_leave_control_routes_alone(make_emulator, client_for):
     emulator = make_emulator(hostile="path-ids, wrong-types")
     api = client_for(emulator)
@@ -111,7 +128,7 @@ def test_modes_combine_and_leave_control_routes_alone(make_emulator, client_for)
 
 
 def test_config_and_cli():
-    assert set(HOSTILE_MODES) == {"path-types", "path-ids", "huge-json", "wrong-types"}
+    assert set(HOSTILE_MODES) == {"path-types", "path-ids", "huge-json", "wrong-types", "missing-albedo", "file-urls"}
     assert EmulatorConfig(hostile="path-ids,huge-json").hostile_modes == {"path-ids", "huge-json"}
     assert EmulatorConfig().hostile_modes == frozenset()
     with pytest.raises(ValueError, match="evil"):

@@ -176,6 +176,13 @@ def test_corrupt_map_is_downloaded_again(emulator, tmp_path):
     assert Path(job.maps["NORMAL"]).read_bytes()[:3] == b"\xff\xd8\xff"
 
 
+def test_a_finished_generation_without_an_albedo_is_not_applied_half(make_emulator, tmp_path):
+    emulator = make_emulator(hostile="missing-albedo")
+    job, _ = run(emulator, tmp_path)
+    assert job.state is JobState.FAILED and "no albedo map" in job.error
+    assert job.generation_id and not job.maps, "the paid job is kept to be resumed, nothing half-applied"
+
+
 @pytest.mark.parametrize("state", [JobState.GENERATING, JobState.RECONCILING])
 def test_resume_from_a_saved_record_never_creates_again(emulator, tmp_path, state):
     first, _ = run(emulator, tmp_path)

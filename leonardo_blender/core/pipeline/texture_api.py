@@ -176,6 +176,12 @@ class TextureApiSteps:
         job = self.ctx.job
         if not generation.images:
             raise errors.UnexpectedResponseError("The generation is complete but lists no texture maps")
+        if not any(image.type == "ALBEDO" for image in generation.images):
+            # Applying the other maps alone would give a colourless material that looks like a result.
+            raise errors.UnexpectedResponseError(
+                "The generation is complete but lists no albedo map",
+                fix="Resume later: it asks for the maps again and pays nothing again.",
+            )
         job.move_to(JobState.DOWNLOADING)
         self.ctx.emit()
         self.ctx.maps_dir.mkdir(parents=True, exist_ok=True)

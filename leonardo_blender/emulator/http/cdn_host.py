@@ -2,7 +2,8 @@
 
 An Authorization header is refused (400, and recorded as a leak); a missing, altered or expired
 signature is 403 AccessDenied; a deleted object is 404 NoSuchKey. A ``corrupt_image`` fault makes a
-matching download return undecodable bytes.
+matching download return undecodable bytes, an ``oversized_image`` fault a file padded to
+:data:`OVERSIZED_BYTES`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from ..keys import cdn_template
 from .errors import S3Error
 from .messages import Request, Response
 from .s3_common import S3Host
+
+#: What an ``oversized_image`` fault serves: just over the 256 MiB the add-on accepts for one map.
+OVERSIZED_BYTES = 257 * 1024 * 1024
 
 
 class CdnApp(S3Host):
@@ -43,7 +47,10 @@ class CdnApp(S3Host):
         if blob is None:
             raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
         data = blob.data
-        if self.ctx.faults.take_one(PHASE_CONTENT, route_key) is not None:
+        content_fault = self.ctx.faults.take_one(PHASE_CONTENT, route_key)
+        if content_fault is not None and content_fault.kind == "oversized_image":
+            data = data + bytes(max(0, OVERSIZED_BYTES - len(data)))
+        elif content_fault is not None:
             data = corrupt(data)
         headers = {
             "Content-Type": blob.content_type,
