@@ -106,6 +106,29 @@ def test_the_texture_repeats_and_the_mapping_scale_controls_it(service, tmp_path
     assert twice < 0.2 * once, f"at scale 2 each half shows one whole tile ({twice:.4f} vs {once:.4f})"
 
 
+def seam_ratio(pixels: np.ndarray) -> float:
+    """How much larger the step across the wrap-around edges is than a typical step inside (~1: no seam)."""
+    inside = np.abs(np.diff(pixels, axis=1)).mean() + np.abs(np.diff(pixels, axis=0)).mean()
+    across = np.abs(pixels[:, 0] - pixels[:, -1]).mean() + np.abs(pixels[0] - pixels[-1]).mean()
+    return float(across / max(inside, 1e-6))
+
+
+def test_the_derived_maps_blender_loads_tile_across_their_edges(service):
+    plane = add_plane("Floor")
+    select_only(plane)
+    assert generate(num_images=1, seed=7) == {"FINISHED"}
+    mat = material_of(plane)
+    for key in ("albedo", "normal", "roughness", "height"):
+        image = image_node(mat, key).image
+        width, height = image.size
+        pixels = np.empty(width * height * image.channels, dtype=np.float32)
+        image.pixels.foreach_get(pixels)
+        pixels = pixels.reshape(height, width, image.channels)[..., :3]
+        assert seam_ratio(pixels) < 2.0, f"the {key} map shows a seam where it repeats"
+        cut = pixels[: height * 3 // 5, : width * 3 // 5]  # the same map cut short does show one
+        assert seam_ratio(cut) > 3.0, f"{key}: the seam measure cannot tell a seam ({seam_ratio(cut):.2f})"
+
+
 def settle(addon) -> None:
     """Let the account refresh that follows every job finish (it makes requests of its own)."""
     blender = addon.blender
