@@ -135,11 +135,22 @@ def test_validation_refusal(service, capfd):
         ("POST /generations-texture", {"status": 429, "retry_after": 1, "times": 2}),
         ("POST /generations-texture", {"status": 429, "times": 2}),
         ("GET /generations-texture/{id}", {"status": 429, "retry_after": 1, "times": 3}),
+        ("GET /generations-texture/{id}", {"status": 429, "times": 2}),
         ("GET cdn/textures", {"status": 429, "retry_after": 0, "times": 2}),
+        ("GET cdn/textures", {"status": 429, "times": 2}),
         ("GET /generations-texture/{id}", {"status": 503, "times": 4}),
         ("POST upload", {"status": 503, "times": 2}),
     ],
-    ids=["429-create-retry-after", "429-create", "429-poll", "429-download", "5xx-burst-poll", "5xx-upload"],
+    ids=[
+        "429-create-retry-after",
+        "429-create",
+        "429-poll-retry-after",
+        "429-poll",
+        "429-download-retry-after",
+        "429-download",
+        "5xx-burst-poll",
+        "5xx-upload",
+    ],
 )
 def test_busy_service_is_waited_out(service, capfd, route, options):
     add_cube()
